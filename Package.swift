@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"]),
+]
+
+let package = Package(
+    name: "salience",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "salience", targets: ["salience"]),
+        .library(name: "SalienceKafka", targets: ["SalienceKafka"]),
+        .library(name: "SalienceCore", targets: ["SalienceCore"]),
+        .library(name: "SaliencePipeline", targets: ["SaliencePipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "SalienceKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SalienceCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SaliencePipeline",
+            dependencies: [
+                "SalienceCore",
+                "SalienceKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "salience",
+            dependencies: [
+                "SalienceCore",
+                "SalienceKafka",
+                "SaliencePipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SalienceKafkaTests",
+            dependencies: ["SalienceKafka"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SalienceCoreTests",
+            dependencies: ["SalienceCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SaliencePipelineTests",
+            dependencies: ["SaliencePipeline"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,177 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// A Kafka producer. Idempotent by default; transactional when the
+/// configuration has a transactional id.
+///
+/// Delivery reports are served by a thread of the producer's own that blocks
+/// in librdkafka; each reaches the callback given to ``send(_:onDelivery:)``.
+/// Do not send from inside a delivery callback: a full queue would wait for
+/// the thread that is running the callback.
+public final class KafkaProducer: Sendable {
+    /// The result of one message: where it was written, or why it was not.
+    public typealias DeliveryResult = Result<KafkaDeliveryReceipt, KafkaError>
+
+    private let client: RDKafkaClient
+    private let pollLoop: RDKafkaPollLoop
+    private let closed = Mutex(false)
+
+    /// The settings the producer was made with.
+    public let configuration: KafkaProducerConfiguration
+
+    /// Creates a producer and starts its delivery thread.
+    ///
+    /// - Throws: ``KafkaError`` naming the first property librdkafka rejects.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        client = try RDKafkaClient(
+            kind: .producer,
+            properties: configuration.librdkafkaProperties,
+            context: RDKafkaClientContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+                guard let message, let opaque = message.pointee._private else { return }
+                let callback = Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue()
+                let err = message.pointee.err
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                    callback.deliver(.success(KafkaDeliveryReceipt(
+                        topic: topic,
+                        partition: message.pointee.partition,
+                        offset: message.pointee.offset,
+                        timestamp: KafkaConsumerMessage.timestamp(of: message)
+                    )))
+                } else {
+                    callback.deliver(.failure(KafkaError.from(err, context: "delivery")))
+                }
+            }
+        }
+        self.configuration = configuration
+        pollLoop = RDKafkaPollLoop(client: client, name: "salience.producer.poll")
+    }
+
+    deinit {
+        pollLoop.stop()
+    }
+
+    /// Hands a message to librdkafka. `onDelivery` runs once, on the producer's
+    /// thread, when the broker has acknowledged it or it has failed for good.
+    ///
+    /// When the local queue is full this call waits for room; it never drops.
+    public func send(_ message: KafkaProducerMessage, onDelivery: @escaping @Sendable (DeliveryResult) -> Void) throws {
+        let callback = Unmanaged.passRetained(DeliveryCallback(onDelivery))
+        let headers = message.headers.makeRDKafkaHeaders()
+        let err = (message.key ?? []).withUnsafeBytes { key in
+            message.value.withUnsafeBytes { value in
+                salience_produce(
+                    client.handle, message.topic, message.partition ?? -1,
+                    message.key == nil ? nil : key.baseAddress, key.count,
+                    value.baseAddress, value.count,
+                    headers, message.timestampMilliseconds ?? 0,
+                    RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
+                    callback.toOpaque()
+                )
+            }
+        }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            callback.release()
+            if let headers { rd_kafka_headers_destroy(headers) }
+            throw client.fatalError() ?? KafkaError.from(err, context: "send to \(message.topic)")
+        }
+    }
+
+    /// Sends a message and waits for its delivery report.
+    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReceipt {
+        try await withCheckedThrowingContinuation { continuation in
+            do {
+                try send(message) { continuation.resume(with: $0) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Messages handed over but not yet reported.
+    public var outstandingMessages: Int {
+        Int(rd_kafka_outq_len(client.handle))
+    }
+
+    /// Waits until every message sent so far has its delivery report.
+    ///
+    /// - Throws: ``KafkaError/Code/timedOut`` if some are still outstanding after `timeout`.
+    public func flush(timeout: Duration) throws {
+        let err = rd_kafka_flush(client.handle, timeout.timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError.from(err, context: "flush (\(outstandingMessages) messages outstanding)")
+        }
+    }
+
+    /// Flushes for up to `timeout`, fails whatever is still outstanding (each
+    /// callback gets its error), and stops the delivery thread. Idempotent.
+    public func close(timeout: Duration) {
+        let wasClosed = closed.withLock { state in
+            defer { state = true }
+            return state
+        }
+        guard !wasClosed else { return }
+        if (try? flush(timeout: timeout)) == nil {
+            rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            _ = rd_kafka_flush(client.handle, 1000)
+        }
+        pollLoop.stop()
+    }
+
+    // MARK: Transactions
+
+    /// Registers the transactional id with the cluster, fencing older producers with it.
+    public func initTransactions(timeout: Duration) throws {
+        if let error = rd_kafka_init_transactions(client.handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "init transactions")
+        }
+    }
+
+    /// Starts a transaction; messages sent until commit or abort belong to it.
+    public func beginTransaction() throws {
+        if let error = rd_kafka_begin_transaction(client.handle) {
+            throw KafkaError.consuming(error, context: "begin transaction")
+        }
+    }
+
+    /// Adds the consumer's offsets (next offsets to read) to the transaction,
+    /// so they commit or abort with its messages.
+    public func sendOffsetsToTransaction(
+        _ offsets: [KafkaTopicPartitionOffset],
+        consumer: KafkaConsumer,
+        timeout: Duration
+    ) throws {
+        guard let metadata = rd_kafka_consumer_group_metadata(consumer.client.handle) else {
+            throw KafkaError(code: .invalidConfiguration, name: "NO_GROUP",
+                             message: "send offsets to transaction: the consumer has no group", severity: .permanent)
+        }
+        defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
+        let list = RDKafkaTopicPartitionList(offsets)
+        if let error = rd_kafka_send_offsets_to_transaction(client.handle, list.list, metadata, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "send offsets to transaction")
+        }
+    }
+
+    /// Flushes and commits the transaction.
+    public func commitTransaction(timeout: Duration) throws {
+        if let error = rd_kafka_commit_transaction(client.handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "commit transaction")
+        }
+    }
+
+    /// Aborts the transaction; its messages are purged or marked aborted.
+    public func abortTransaction(timeout: Duration) throws {
+        if let error = rd_kafka_abort_transaction(client.handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "abort transaction")
+        }
+    }
+}
+
+/// The per-message delivery callback, passed through librdkafka as the message opaque.
+private final class DeliveryCallback: Sendable {
+    let deliver: @Sendable (KafkaProducer.DeliveryResult) -> Void
+    init(_ deliver: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void) { self.deliver = deliver }
+}

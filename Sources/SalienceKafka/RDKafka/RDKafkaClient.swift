@@ -1,0 +1,121 @@
+import CRdKafka
+import Logging
+
+/// Per-handle state reachable from librdkafka's callbacks through the
+/// configuration opaque.
+final class RDKafkaClientContext: @unchecked Sendable {
+    // Immutable after init; librdkafka's callbacks only read it.
+    let logger: Logger
+    /// Called on the polling thread for each rebalance.
+    let rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
+
+    init(
+        logger: Logger,
+        rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)? = nil
+    ) {
+        self.logger = logger
+        self.rebalance = rebalance
+    }
+}
+
+/// Owns one `rd_kafka_t` handle; destroys it on deinit.
+///
+/// librdkafka handles are thread-safe, which is why the class may be shared.
+final class RDKafkaClient: @unchecked Sendable {
+    enum Kind {
+        case producer, consumer
+
+        var cValue: rd_kafka_type_t { self == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER }
+    }
+
+    let handle: OpaquePointer
+    private let context: Unmanaged<RDKafkaClientContext>
+
+    init(
+        kind: Kind,
+        properties: [String: String],
+        context: RDKafkaClientContext,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
+        let conf = try RDKafkaConfig.make(properties)
+        let context = Unmanaged.passRetained(context)
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        rd_kafka_conf_set_log_cb(conf) { handle, level, facility, message in
+            guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            let text = message.map { String(cString: $0) } ?? ""
+            let facility = facility.map { String(cString: $0) } ?? ""
+            context.logger.log(level: RDKafkaClient.logLevel(syslog: level), "\(text)", metadata: ["kafka.facility": "\(facility)"])
+        }
+        if context.takeUnretainedValue().rebalance != nil {
+            rd_kafka_conf_set_rebalance_cb(conf) { handle, err, partitions, opaque in
+                guard let handle, let partitions, let opaque else { return }
+                let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+                context.rebalance?(handle, err, partitions)
+            }
+        }
+        configure(conf)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(kind.cValue, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError(code: .invalidConfiguration, name: "CONF_INVALID", message: "cannot create client: \(reason)", severity: .permanent)
+        }
+        self.handle = handle
+        self.context = context
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        context.release()
+    }
+
+    /// The client's fatal error, if it has one.
+    func fatalError() -> KafkaError? {
+        var text = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(handle, &text, text.count)
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return KafkaError.from(err, context: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), fatal: true)
+    }
+
+    /// Broker metadata: topics and their partitions.
+    func metadata(topic: String?, timeout: Duration) throws -> [KafkaTopicDescription] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        var topicHandle: OpaquePointer?
+        if let topic { topicHandle = rd_kafka_topic_new(handle, topic, nil) }
+        defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+        let err = rd_kafka_metadata(handle, topicHandle == nil ? 1 : 0, topicHandle, &metadata, timeout.timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError.from(err, context: "metadata request")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        var topics: [KafkaTopicDescription] = []
+        for topicIndex in 0..<Int(metadata.pointee.topic_cnt) {
+            let topicMetadata = metadata.pointee.topics[topicIndex]
+            if topicMetadata.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.from(topicMetadata.err, context: "metadata of topic '\(String(cString: topicMetadata.topic))'")
+            }
+            var partitions: [KafkaPartitionDescription] = []
+            for partitionIndex in 0..<Int(topicMetadata.partition_cnt) {
+                let partition = topicMetadata.partitions[partitionIndex]
+                let replicas = (0..<Int(partition.replica_cnt)).map { partition.replicas[$0] }
+                partitions.append(KafkaPartitionDescription(id: partition.id, leader: partition.leader, replicas: replicas))
+            }
+            topics.append(KafkaTopicDescription(
+                name: String(cString: topicMetadata.topic),
+                partitions: partitions.sorted { $0.id < $1.id }
+            ))
+        }
+        return topics.sorted { $0.name < $1.name }
+    }
+
+    private static func logLevel(syslog level: Int32) -> Logger.Level {
+        switch level {
+        case ...3: .error
+        case 4: .warning
+        case 5, 6: .info
+        default: .debug
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Salience: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "salience",
+        abstract: "Streaming sample-importance estimator for recommender training, on Kafka.",
+        subcommands: [BrokerCommand.self]
+    )
+}

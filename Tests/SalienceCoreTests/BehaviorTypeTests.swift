@@ -1,0 +1,21 @@
+import SalienceCore
+import Testing
+
+@Suite struct BehaviorTypeTests {
+    @Test func canonicalNamesRoundTrip() {
+        for type in BehaviorType.allCases {
+            #expect(BehaviorType(name: type.name) == type)
+        }
+        #expect(BehaviorType(name: "pv") == nil)
+    }
+
+    @Test func standardAliasesResolveDatasetNames() {
+        let aliases = BehaviorTypeAliases.standard
+        #expect(aliases.resolve("pv") == .view)
+        #expect(aliases.resolve("buy") == .purchase)
+        #expect(aliases.resolve("addtocart") == .cart)
+        #expect(aliases.resolve("transaction") == .purchase)
+        #expect(aliases.resolve("cart") == .cart)
+        #expect(aliases.resolve("teleport") == nil)
+    }
+}
