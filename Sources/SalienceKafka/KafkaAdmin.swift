@@ -19,6 +19,7 @@ public final class KafkaAdmin: Sendable {
     ///   CreateTopics API (librdkafka's embedded cluster), and
     ///   ``KafkaError/Code/topicAlreadyExists`` when a topic exists.
     public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration) throws {
+        try requireAdminAPI(timeout: timeout)
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for topic in topics {
@@ -80,6 +81,28 @@ public final class KafkaAdmin: Sendable {
                              message: "topic '\(name)' does not exist", severity: .permanent)
         }
         return topic
+    }
+
+    /// Fails fast when the cluster has no admin API. CreateTopics would otherwise
+    /// wait for a controller that never comes (the embedded cluster names none):
+    /// DescribeConfigs, which any broker answers, shows whether admin requests
+    /// are offered at all.
+    private func requireAdminAPI(timeout: Duration) throws {
+        let brokerID = try client.brokerIDs(timeout: timeout).first ?? -1
+        guard let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, String(brokerID)) else { return }
+        defer { rd_kafka_ConfigResource_destroy(resource) }
+        let queue = rd_kafka_queue_new(client.handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        var resources: [OpaquePointer?] = [resource]
+        resources.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_DescribeConfigs(client.handle, buffer.baseAddress, buffer.count, nil, queue)
+        }
+        guard let event = rd_kafka_queue_poll(queue, timeout.timeoutMilliseconds) else { return }
+        defer { rd_kafka_event_destroy(event) }
+        let err = rd_kafka_event_error(event)
+        if err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE {
+            throw Self.createTopicsError(err, detail: rd_kafka_event_error_string(event).map { String(cString: $0) } ?? "")
+        }
     }
 
     private static func createTopicsError(_ err: rd_kafka_resp_err_t, detail: String) -> KafkaError {

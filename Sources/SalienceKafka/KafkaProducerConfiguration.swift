@@ -13,7 +13,8 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
     public var linger: Duration
 
     /// How long a message may take from `send` to its delivery report,
-    /// retries included, before it fails.
+    /// retries included, before it fails. With a transactional id it is capped
+    /// at ``transactionTimeout`` (librdkafka requires it).
     /// Default: 120 seconds.
     public var deliveryTimeout: Duration
 
@@ -52,7 +53,8 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
         var properties = client.librdkafkaProperties
         properties["enable.idempotence"] = String(idempotent)
         properties["linger.ms"] = String(linger.milliseconds)
-        properties["delivery.timeout.ms"] = String(deliveryTimeout.milliseconds)
+        let timeout = transactionalID == nil ? deliveryTimeout : min(deliveryTimeout, transactionTimeout)
+        properties["delivery.timeout.ms"] = String(timeout.milliseconds)
         properties["queue.buffering.max.messages"] = String(queueCapacity)
         if let transactionalID {
             properties["transactional.id"] = transactionalID

@@ -49,13 +49,13 @@ struct TestCluster {
 
 /// Collects delivery results from producer callbacks.
 final class DeliveryLog: Sendable {
-    private let results = Mutex<[KafkaProducer.DeliveryResult]>([])
+    private let results = Locked<[KafkaProducer.DeliveryResult]>([])
 
     func record(_ result: KafkaProducer.DeliveryResult) {
         results.withLock { $0.append(result) }
     }
 
-    var all: [KafkaProducer.DeliveryResult] { results.withLock { $0 } }
+    var all: [KafkaProducer.DeliveryResult] { results.value }
     var receipts: [KafkaDeliveryReceipt] { all.compactMap { try? $0.get() } }
     var failures: [KafkaError] {
         all.compactMap { if case .failure(let error) = $0 { error } else { nil } }
@@ -82,4 +82,17 @@ extension KafkaConsumer {
         }
         return messages
     }
+}
+
+/// A value behind a `Mutex` that closures and threads can share.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+
+    var value: Value { withLock { $0 } }
 }

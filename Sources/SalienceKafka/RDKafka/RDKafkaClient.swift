@@ -110,6 +110,17 @@ final class RDKafkaClient: @unchecked Sendable {
         return topics.sorted { $0.name < $1.name }
     }
 
+    /// The ids of the cluster's brokers, sorted.
+    func brokerIDs(timeout: Duration) throws -> [Int32] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeout.timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError.from(err, context: "metadata request")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        return (0..<Int(metadata.pointee.broker_cnt)).map { metadata.pointee.brokers[$0].id }.sorted()
+    }
+
     private static func logLevel(syslog level: Int32) -> Logger.Level {
         switch level {
         case ...3: .error
