@@ -71,7 +71,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SaliencePipelineTests",
-            dependencies: ["SaliencePipeline"],
+            dependencies: [
+                "SaliencePipeline",
+                "SalienceKafka",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
     ],
