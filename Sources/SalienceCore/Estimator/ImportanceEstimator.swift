@@ -1,0 +1,234 @@
+import Foundation
+
+/// The online importance estimator of one input partition.
+///
+/// Pure and deterministic: no clock, no unseeded randomness, no process-seeded
+/// hashing. The same events in the same order under the same configuration
+/// from the same state give byte-identical samples and state.
+public struct ImportanceEstimator: Sendable {
+    public let configuration: EstimatorConfiguration
+    private let hasher: FeatureHasher
+    private var features = FeatureVector()
+    private var state: EstimatorState
+
+    /// A fresh estimator.
+    ///
+    /// - Precondition: the configuration is valid (``EstimatorConfiguration/validationErrors()`` is empty).
+    public init(configuration: EstimatorConfiguration) {
+        let errors = configuration.validationErrors()
+        precondition(errors.isEmpty, "invalid estimator configuration: \(errors.joined(separator: "; "))")
+        self.configuration = configuration
+        hasher = FeatureHasher(space: configuration.features)
+        state = EstimatorState(configuration: configuration)
+    }
+
+    /// An estimator restored from ``encodedState()`` bytes.
+    ///
+    /// - Throws: ``StateDecodingError`` when the bytes are truncated, corrupted,
+    ///   of another format version or of another configuration.
+    public init(configuration: EstimatorConfiguration, restoring bytes: [UInt8]) throws {
+        self.init(configuration: configuration)
+        let payload = try StateEnvelope.open(bytes, expectedFingerprint: configuration.fingerprint)
+        var reader = BinaryReader(payload)
+        state = try EstimatorState(from: &reader)
+        guard reader.remaining == 0 else {
+            throw StateDecodingError(.malformed, "\(reader.remaining) bytes left after the estimator state")
+        }
+    }
+
+    /// All state and the model as checkpoint bytes (see ``StateEnvelope``).
+    public func encodedState() -> [UInt8] {
+        var writer = BinaryWriter(capacity: state.model.memoryBytes + 4 * state.itemFrequencies.memoryBytes)
+        state.encode(to: &writer)
+        return StateEnvelope.seal(writer.bytes, fingerprint: configuration.fingerprint)
+    }
+
+    /// Events processed so far.
+    public var eventsProcessed: Int64 { state.eventsProcessed }
+
+    /// The largest event time seen, in milliseconds.
+    public var maxEventTime: Int64? { state.maxEventTime }
+
+    /// The largest event time seen minus the allowed lateness.
+    public var watermark: Int64? {
+        state.maxEventTime.map { $0 - configuration.allowedLateness.components.seconds * 1000 }
+    }
+
+    /// The online model's progressive quality.
+    public var metrics: ProgressiveMetrics { state.metrics }
+
+    /// The online model.
+    public var model: FTRLProximal { state.model }
+
+    /// The decayed frequency of an item, read at the largest event time seen.
+    public func itemFrequency(_ itemID: String) -> Double {
+        state.itemFrequencies.estimate(itemKey(itemID), at: readTime)
+    }
+
+    /// The decayed frequency of a user, read at the largest event time seen.
+    public func userFrequency(_ userID: String) -> Double {
+        state.userFrequencies.estimate(userKey(userID), at: readTime)
+    }
+
+    /// The decayed frequency of a category, read at the largest event time seen.
+    public func categoryFrequency(_ categoryID: String) -> Double {
+        state.categoryFrequencies.estimate(categoryKey(categoryID), at: readTime)
+    }
+
+    /// Updates every statistic and the model with the event and returns its
+    /// weighted sample. The event id for sampling is the event's own, else
+    /// `topic/partition/offset` of `source`, else derived from its content.
+    public mutating func process(_ event: BehaviorEvent, source: SourcePosition? = nil) -> EstimatorResult {
+        let configuration = self.configuration
+        let time = Double(event.timestamp) / 1000
+        let now = max(event.timestamp, state.maxEventTime ?? event.timestamp)
+        let readTime = Double(now) / 1000
+        state.maxEventTime = now
+        state.eventsProcessed += 1
+        let label = configuration.label(of: event.type)
+
+        // Frequencies.
+        let itemKey = itemKey(event.itemID)
+        let itemFrequency = state.itemFrequencies.add(itemKey, at: time, readAt: readTime)
+        let userFrequency = state.userFrequencies.add(userKey(event.userID), at: time, readAt: readTime)
+        if let category = event.categoryID {
+            state.categoryFrequencies.add(categoryKey(category), at: time, readAt: readTime)
+        }
+        state.itemFrequencyMean.add(itemFrequency, at: time)
+        state.userFrequencyMean.add(userFrequency, at: time)
+        state.classCounts[Int(label)].add(1, at: time)
+        let logQ = state.logQ.observe(itemKey)
+
+        // Objective weight.
+        let expert = configuration.useExpertWeights ? configuration.expertWeights[event.type] ?? 1 : 1
+        var classBalance = 1.0
+        if configuration.useClassBalance {
+            let count = max(state.classCounts[Int(label)].value(at: readTime), 1e-9)
+            let beta = configuration.classBalanceBeta
+            classBalance = (1 - beta) / -expm1(count * log(beta))
+        }
+        let popularity = configuration.usePopularityDebiasing
+            ? pow(itemFrequency / (state.itemFrequencyMean.mean ?? itemFrequency), -configuration.popularityExponent) : 1
+        let userDamping = configuration.useUserDamping
+            ? pow(userFrequency / (state.userFrequencyMean.mean ?? userFrequency), -configuration.userDampingExponent) : 1
+        let objectiveRaw = expert * classBalance * popularity * userDamping
+        state.objectiveMean.add(objectiveRaw, at: time)
+        let normalized = objectiveRaw / (state.objectiveMean.mean ?? objectiveRaw)
+        let objective = min(max(normalized, configuration.objectiveRange.lowerBound), configuration.objectiveRange.upperBound)
+
+        // Online model: score before learning, then learn with the objective weight.
+        hasher.features(of: event, into: &features)
+        let prediction = state.model.predict(features)
+        let gradientNorm = abs(prediction - label) * features.norm
+        state.gradientNormMean.add(gradientNorm, at: time)
+        let meanNorm = state.gradientNormMean.mean ?? 0
+        let gradientScore = meanNorm > 0 ? gradientNorm / meanNorm : 1
+        state.metrics.record(prediction: prediction, label: label, at: time)
+        state.model.update(features, prediction: prediction, label: label, importance: objective)
+
+        // Sampling weight: keep with probability p, weigh by 1/p.
+        let eventID = event.eventID ?? source?.derivedEventID ?? Self.contentID(of: event)
+        var keepProbability = 1.0
+        if configuration.samplingEnabled {
+            keepProbability = min(max(configuration.samplingTargetRate * gradientScore, configuration.minimumKeepProbability), 1)
+        }
+        let kept = keepProbability >= 1 || XXHash64.hash(eventID, seed: configuration.samplingSeed).unitInterval < keepProbability
+        let samplingWeight = 1 / keepProbability
+
+        let components = WeightComponents(
+            expert: expert, classBalance: classBalance, popularity: popularity, userDamping: userDamping,
+            objectiveRaw: objectiveRaw, objective: objective, gradientScore: gradientScore,
+            keepProbability: keepProbability, samplingWeight: samplingWeight
+        )
+        let sample = WeightedSample(
+            eventID: eventID, userID: event.userID, itemID: event.itemID, type: event.type, timestamp: event.timestamp,
+            label: Int(label), weight: objective * samplingWeight, components: components, logQ: logQ,
+            modelScore: prediction, source: source
+        )
+        return EstimatorResult(sample: sample, kept: kept)
+    }
+
+    private var readTime: Double { Double(state.maxEventTime ?? 0) / 1000 }
+
+    private func itemKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed) }
+    private func userKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed &+ 1) }
+    private func categoryKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed &+ 2) }
+
+    /// `user/item/type/timestamp`: the id of an event that has none and no source.
+    static func contentID(of event: BehaviorEvent) -> String {
+        "\(event.userID)/\(event.itemID)/\(event.type.name)/\(event.timestamp)"
+    }
+}
+
+/// Everything the estimator learns, in checkpoint order.
+struct EstimatorState: Sendable, Equatable, BinaryCodable {
+    var eventsProcessed: Int64 = 0
+    var maxEventTime: Int64?
+    var itemFrequencies: DecayedCountMinSketch
+    var userFrequencies: DecayedCountMinSketch
+    var categoryFrequencies: DecayedCountMinSketch
+    var itemFrequencyMean: DecayedMean
+    var userFrequencyMean: DecayedMean
+    var classCounts: [DecayedSum]
+    var objectiveMean: DecayedMean
+    var gradientNormMean: DecayedMean
+    var logQ: LogQEstimator
+    var model: FTRLProximal
+    var metrics: ProgressiveMetrics
+
+    init(configuration: EstimatorConfiguration) {
+        let sketch = { (salt: UInt64) in
+            DecayedCountMinSketch(
+                epsilon: configuration.sketchEpsilon, delta: configuration.sketchDelta,
+                halfLife: configuration.frequencyHalfLife, seed: configuration.statisticsSeed &+ salt
+            )
+        }
+        itemFrequencies = sketch(0x17E)
+        userFrequencies = sketch(0x05E)
+        categoryFrequencies = sketch(0xCA7)
+        itemFrequencyMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
+        userFrequencyMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
+        classCounts = [DecayedSum(halfLife: configuration.classHalfLife), DecayedSum(halfLife: configuration.classHalfLife)]
+        objectiveMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
+        gradientNormMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
+        logQ = LogQEstimator(bucketBits: configuration.logQBucketBits, rate: configuration.logQRate, seed: configuration.statisticsSeed &+ 0x109)
+        model = FTRLProximal(bits: configuration.features.bits, parameters: configuration.ftrl)
+        metrics = ProgressiveMetrics(halfLife: configuration.metricsHalfLife)
+    }
+
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(eventsProcessed)
+        writer.write(maxEventTime != nil)
+        writer.write(maxEventTime ?? 0)
+        writer.write(itemFrequencies)
+        writer.write(userFrequencies)
+        writer.write(categoryFrequencies)
+        writer.write(itemFrequencyMean)
+        writer.write(userFrequencyMean)
+        writer.write(classCounts[0])
+        writer.write(classCounts[1])
+        writer.write(objectiveMean)
+        writer.write(gradientNormMean)
+        writer.write(logQ)
+        writer.write(model)
+        writer.write(metrics)
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        eventsProcessed = try reader.read(Int64.self)
+        let hasTime = try reader.read(Bool.self)
+        let time = try reader.read(Int64.self)
+        maxEventTime = hasTime ? time : nil
+        itemFrequencies = try reader.read(DecayedCountMinSketch.self)
+        userFrequencies = try reader.read(DecayedCountMinSketch.self)
+        categoryFrequencies = try reader.read(DecayedCountMinSketch.self)
+        itemFrequencyMean = try reader.read(DecayedMean.self)
+        userFrequencyMean = try reader.read(DecayedMean.self)
+        classCounts = [try reader.read(DecayedSum.self), try reader.read(DecayedSum.self)]
+        objectiveMean = try reader.read(DecayedMean.self)
+        gradientNormMean = try reader.read(DecayedMean.self)
+        logQ = try reader.read(LogQEstimator.self)
+        model = try reader.read(FTRLProximal.self)
+        metrics = try reader.read(ProgressiveMetrics.self)
+    }
+}

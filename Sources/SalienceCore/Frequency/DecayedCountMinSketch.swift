@@ -1,0 +1,117 @@
+import Foundation
+
+/// Time-decayed frequencies of ids in fixed memory: a count-min sketch
+/// (Cormode & Muthukrishnan, 2005) with conservative update, whose cells hold
+/// forward-decayed counts.
+///
+/// Estimates never fall below the true decayed count and exceed it by more
+/// than `ε·N` (N the decayed total) with probability at most `δ`. Memory is
+/// `depth × width` doubles, fixed by (ε, δ) and independent of how many ids
+/// the stream holds.
+public struct DecayedCountMinSketch: Sendable, Equatable {
+    /// Cells per row: `e/ε` rounded up to a power of two.
+    public let width: Int
+    /// Rows: `ln(1/δ)` rounded up.
+    public let depth: Int
+    public private(set) var decay: ForwardDecay
+    private let seed: UInt64
+    private var cells: [Double]
+
+    /// A sketch for error `epsilon` (relative to the total count) with failure
+    /// probability `delta`, decaying with `halfLife` (none when `nil`).
+    public init(epsilon: Double, delta: Double, halfLife: Duration?, seed: UInt64) {
+        precondition(epsilon > 0 && epsilon < 1 && delta > 0 && delta < 1, "ε and δ must lie in (0, 1)")
+        width = Self.nextPowerOfTwo(Int((M_E / epsilon).rounded(.up)))
+        depth = max(1, Int(log(1 / delta).rounded(.up)))
+        decay = ForwardDecay(halfLife: halfLife)
+        self.seed = seed
+        cells = [Double](repeating: 0, count: width * depth)
+    }
+
+    /// Bytes held by the cells.
+    public var memoryBytes: Int { cells.count * MemoryLayout<Double>.stride }
+
+    /// Counts `amount` for the id with hash `key` at `time` and returns the
+    /// new estimate read at `readTime`.
+    @discardableResult
+    public mutating func add(_ key: UInt64, amount: Double = 1, at time: Double, readAt readTime: Double) -> Double {
+        let factor = decay.prepare(for: time)
+        if factor != 1 { scaleCells(by: factor) }
+        let stored = conservativeAdd(key, amount: amount * decay.weight(at: time))
+        return stored * decay.normalizer(at: readTime)
+    }
+
+    /// The decayed count of the id with hash `key`, read at `time`.
+    public func estimate(_ key: UInt64, at time: Double) -> Double {
+        let mask = width - 1
+        let (first, step) = probes(key)
+        var minimum = Double.infinity
+        cells.withUnsafeBufferPointer { cells in
+            for row in 0..<depth {
+                let column = Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask
+                minimum = Swift.min(minimum, cells[row * width + column])
+            }
+        }
+        return minimum * decay.normalizer(at: time)
+    }
+
+    mutating func conservativeAdd(_ key: UInt64, amount: Double) -> Double {
+        let mask = width - 1
+        let width = self.width
+        let depth = self.depth
+        let (first, step) = probes(key)
+        return cells.withUnsafeMutableBufferPointer { cells in
+            var minimum = Double.infinity
+            for row in 0..<depth {
+                let column = Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask
+                minimum = Swift.min(minimum, cells[row * width + column])
+            }
+            let target = minimum + amount
+            for row in 0..<depth {
+                let index = row * width + (Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask)
+                if cells[index] < target { cells[index] = target }
+            }
+            return target
+        }
+    }
+
+    mutating func scaleCells(by factor: Double) {
+        for index in cells.indices { cells[index] *= factor }
+    }
+
+    /// Row probes by double hashing (Kirsch & Mitzenmacher): row `i` uses
+    /// column `(h1 + i·h2) mod width`, with `h2` odd.
+    @inline(__always)
+    private func probes(_ key: UInt64) -> (UInt64, UInt64) {
+        let first = XXHash64.hash(key, seed: seed)
+        let step = XXHash64.hash(first, seed: seed) | 1
+        return (first, step)
+    }
+
+    private static func nextPowerOfTwo(_ value: Int) -> Int {
+        var power = 1
+        while power < value { power <<= 1 }
+        return power
+    }
+}
+
+extension DecayedCountMinSketch: BinaryCodable {
+    public func encode(to writer: inout BinaryWriter) {
+        writer.write(Int64(width))
+        writer.write(Int64(depth))
+        writer.write(seed)
+        decay.encode(to: &writer)
+        writer.write(cells)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        width = try reader.read(Int.self)
+        depth = try reader.read(Int.self)
+        seed = try reader.read(UInt64.self)
+        decay = try ForwardDecay(from: &reader)
+        cells = try reader.read([Double].self)
+        guard width > 0, width & (width - 1) == 0, depth > 0, cells.count == width * depth else {
+            throw StateDecodingError(.malformed, "count-min sketch of \(depth)×\(width) holds \(cells.count) cells")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Online logistic regression by FTRL-Proximal (McMahan et al., "Ad Click
+/// Prediction: a View from the Trenches", KDD 2013) over hashed features.
+public struct FTRLProximal: Sendable, Equatable {
+    /// Learning-rate and regularisation settings.
+    public struct Parameters: Hashable, Sendable {
+        /// Per-coordinate learning rate scale α. Default: 0.05.
+        public var alpha: Double
+        /// Learning rate smoothing β. Default: 1.
+        public var beta: Double
+        /// L1 strength (sparsity). Default: 0.1.
+        public var l1: Double
+        /// L2 strength. Default: 1.
+        public var l2: Double
+
+        public init(alpha: Double = 0.05, beta: Double = 1, l1: Double = 0.1, l2: Double = 1) {
+            self.alpha = alpha
+            self.beta = beta
+            self.l1 = l1
+            self.l2 = l2
+        }
+    }
+
+    public let parameters: Parameters
+    /// `z` and `n` of each coordinate, interleaved so one cache line serves both.
+    private var state: [Double]
+    /// Weights of the last prediction's features, reused by the update.
+    private var scratch: [Double] = []
+
+    public init(bits: Int, parameters: Parameters) {
+        self.parameters = parameters
+        state = [Double](repeating: 0, count: 2 << bits)
+        scratch.reserveCapacity(64)
+    }
+
+    /// Number of coordinates.
+    public var dimension: Int { state.count / 2 }
+
+    /// Bytes held by `z` and `n`.
+    public var memoryBytes: Int { state.count * MemoryLayout<Double>.stride }
+
+    /// `σ(w·x)` for the features, remembering the weights for ``update(_:prediction:label:importance:)``.
+    public mutating func predict(_ features: FeatureVector) -> Double {
+        scratch.removeAll(keepingCapacity: true)
+        var dot = 0.0
+        let parameters = self.parameters
+        state.withUnsafeBufferPointer { state in
+            for (index, value) in zip(features.indices, features.values) {
+                let weight = Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
+                scratch.append(weight)
+                dot += weight * value
+            }
+        }
+        return Self.sigmoid(dot)
+    }
+
+    /// One FTRL step on the log-loss gradient `(p − y)·x`, scaled by `importance`.
+    /// Call right after ``predict(_:)`` with the same features.
+    public mutating func update(_ features: FeatureVector, prediction: Double, label: Double, importance: Double) {
+        let gradient = (prediction - label) * importance
+        let alpha = parameters.alpha
+        scratch.withUnsafeBufferPointer { weights in
+            state.withUnsafeMutableBufferPointer { state in
+                for position in 0..<features.count {
+                    let index = features.indices[position]
+                    let g = gradient * features.values[position]
+                    let n = state[2 * index + 1]
+                    let sigma = ((n + g * g).squareRoot() - n.squareRoot()) / alpha
+                    state[2 * index] += g - sigma * weights[position]
+                    state[2 * index + 1] = n + g * g
+                }
+            }
+        }
+    }
+
+    /// The weight of coordinate `index` (0 where L1 keeps it at zero).
+    public func weight(at index: Int) -> Double {
+        Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
+    }
+
+    /// Every non-zero weight, by index.
+    public func nonZeroWeights() -> [(index: Int, weight: Double)] {
+        (0..<dimension).compactMap { index in
+            let weight = weight(at: index)
+            return weight == 0 ? nil : (index, weight)
+        }
+    }
+
+    @inline(__always)
+    static func weight(z: Double, n: Double, parameters: Parameters) -> Double {
+        let magnitude = abs(z)
+        guard magnitude > parameters.l1 else { return 0 }
+        let sign: Double = z < 0 ? -1 : 1
+        return -(z - sign * parameters.l1) / ((parameters.beta + n.squareRoot()) / parameters.alpha + parameters.l2)
+    }
+
+    /// The logistic function, with its argument clipped to ±35.
+    public static func sigmoid(_ value: Double) -> Double {
+        let clipped = min(max(value, -35), 35)
+        return 1 / (1 + exp(-clipped))
+    }
+}
+
+extension FTRLProximal: BinaryCodable {
+    public func encode(to writer: inout BinaryWriter) {
+        writer.write(parameters.alpha)
+        writer.write(parameters.beta)
+        writer.write(parameters.l1)
+        writer.write(parameters.l2)
+        writer.write(state)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        parameters = Parameters(
+            alpha: try reader.read(Double.self),
+            beta: try reader.read(Double.self),
+            l1: try reader.read(Double.self),
+            l2: try reader.read(Double.self)
+        )
+        state = try reader.read([Double].self)
+        guard state.count >= 2, state.count.nonzeroBitCount == 1 else {
+            throw StateDecodingError(.malformed, "model of \(state.count / 2) coordinates is not a power of two")
+        }
+        scratch.reserveCapacity(64)
+    }
+}
+
+extension FTRLProximal {
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.parameters == rhs.parameters && lhs.state == rhs.state
+    }
+}

@@ -1,0 +1,139 @@
+/// Hashed features of one event: parallel indices and values, reused across
+/// events so hashing allocates nothing in steady state.
+public struct FeatureVector: Sendable {
+    public private(set) var indices: [Int] = []
+    public private(set) var values: [Double] = []
+
+    public init(capacity: Int = 32) {
+        indices.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    public var count: Int { indices.count }
+
+    /// `‖x‖₂`.
+    public var norm: Double {
+        var sum = 0.0
+        for value in values { sum += value * value }
+        return sum.squareRoot()
+    }
+
+    mutating func append(_ index: Int, _ value: Double) {
+        indices.append(index)
+        values.append(value)
+    }
+
+    mutating func removeAll() {
+        indices.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Turns events into hashed feature vectors, exactly as Schemas/model-export.md
+/// specifies, so a trainer can recompute them from raw events:
+///
+/// - `ns(name) = xxh64(utf8(name), seed)` for a field's or a cross's name.
+/// - a string field: `xxh64(utf8(value), ns(field))`; an integer field
+///   (hour, weekday, price_bucket): `xxh64_u64(value, ns(field))`.
+/// - a cross `a*b`: `xxh64_u64(h_a · 0x9E3779B97F4A7C15 + h_b, ns("a*b"))` (wrapping).
+/// - the bias: `xxh64(utf8("bias"), seed)`, value 1.
+/// - context: a string value `v` of key `k`: `xxh64(utf8(v), xxh64(utf8(k), ns("ctx")))`,
+///   value 1; a number `x`: `xxh64(utf8(k), ns("ctx#"))`, value `x`.
+/// - index = hash mod `2^bits`; every other feature has value 1.
+public struct FeatureHasher: Sendable {
+    public let space: FeatureSpace
+    private let mask: Int
+    /// Configured fields with their namespace seeds.
+    private let fieldPlan: [(field: FeatureField, seed: UInt64)]
+    /// Configured crosses: both fields with their seeds, and the cross's seed.
+    private let crossPlan: [(first: FeatureField, firstSeed: UInt64, second: FeatureField, secondSeed: UInt64, seed: UInt64)]
+    private let contextSeed: UInt64
+    private let contextNumberSeed: UInt64
+    private let biasIndex: Int
+
+    public init(space: FeatureSpace) {
+        precondition((8...28).contains(space.bits), "feature bits must lie in 8...28")
+        self.space = space
+        mask = (1 << space.bits) - 1
+        let namespace = { (field: FeatureField) in XXHash64.hash(field.rawValue, seed: space.seed) }
+        fieldPlan = space.fields.map { ($0, namespace($0)) }
+        crossPlan = space.crosses.map { cross in
+            (cross.first, namespace(cross.first), cross.second, namespace(cross.second), XXHash64.hash(cross.description, seed: space.seed))
+        }
+        contextSeed = XXHash64.hash("ctx", seed: space.seed)
+        contextNumberSeed = XXHash64.hash("ctx#", seed: space.seed)
+        biasIndex = Int(truncatingIfNeeded: XXHash64.hash("bias", seed: space.seed)) & mask
+    }
+
+    /// Fills `vector` with the event's features.
+    public func features(of event: BehaviorEvent, into vector: inout FeatureVector) {
+        vector.removeAll()
+        vector.append(biasIndex, 1)
+        for (field, seed) in fieldPlan {
+            if let hash = Self.fieldHash(field, of: event, seed: seed) {
+                vector.append(index(hash), 1)
+            }
+        }
+        for cross in crossPlan {
+            guard let first = Self.fieldHash(cross.first, of: event, seed: cross.firstSeed),
+                  let second = Self.fieldHash(cross.second, of: event, seed: cross.secondSeed)
+            else { continue }
+            vector.append(index(XXHash64.hash(first &* 0x9E37_79B9_7F4A_7C15 &+ second, seed: cross.seed)), 1)
+        }
+        guard space.includeContext else { return }
+        for entry in event.context {
+            switch entry.value {
+            case .string(let value):
+                let keySeed = XXHash64.hash(entry.key, seed: contextSeed)
+                vector.append(index(XXHash64.hash(value, seed: keySeed)), 1)
+            case .number(let value):
+                vector.append(index(XXHash64.hash(entry.key, seed: contextNumberSeed)), value)
+            }
+        }
+    }
+
+    /// The hash of one field of the event under its namespace seed, or `nil`
+    /// when the event lacks the field.
+    static func fieldHash(_ field: FeatureField, of event: BehaviorEvent, seed: UInt64) -> UInt64? {
+        switch field {
+        case .user: return XXHash64.hash(event.userID, seed: seed)
+        case .item: return XXHash64.hash(event.itemID, seed: seed)
+        case .category: return event.categoryID.map { XXHash64.hash($0, seed: seed) }
+        case .behavior: return XXHash64.hash(event.type.name, seed: seed)
+        case .session: return event.sessionID.map { XXHash64.hash($0, seed: seed) }
+        case .hour: return XXHash64.hash(UInt64(EventTime.hourOfDay(event.timestamp)), seed: seed)
+        case .weekday: return XXHash64.hash(UInt64(EventTime.dayOfWeek(event.timestamp)), seed: seed)
+        case .priceBucket: return event.price.map { XXHash64.hash(UInt64(EventTime.priceBucket($0)), seed: seed) }
+        }
+    }
+
+    @inline(__always)
+    private func index(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: hash) & mask
+    }
+}
+
+/// Calendar fields of event time, in UTC, without Foundation.
+public enum EventTime {
+    /// 0–23.
+    public static func hourOfDay(_ milliseconds: Int64) -> Int {
+        Int(floorDivide(milliseconds, 3_600_000) % 24 + 24) % 24
+    }
+
+    /// 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
+    public static func dayOfWeek(_ milliseconds: Int64) -> Int {
+        Int((floorDivide(milliseconds, 86_400_000) + 3) % 7 + 7) % 7
+    }
+
+    /// `floor(log2(1 + max(price, 0)))`, 0 for prices below 1.
+    public static func priceBucket(_ price: Double) -> Int {
+        let value = 1 + max(price, 0)
+        guard value.isFinite else { return 64 }
+        return max(0, Int(value.exponent))
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient
+    }
+}
