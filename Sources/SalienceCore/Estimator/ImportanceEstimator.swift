@@ -103,9 +103,11 @@ public struct ImportanceEstimator: Sendable {
         let expert = configuration.useExpertWeights ? configuration.expertWeights[event.type] ?? 1 : 1
         var classBalance = 1.0
         if configuration.useClassBalance {
-            let count = max(state.classCounts[Int(label)].value(at: readTime), 1e-9)
-            let beta = configuration.classBalanceBeta
-            classBalance = (1 - beta) / -expm1(count * log(beta))
+            classBalance = Self.classBalance(
+                label: Int(label),
+                counts: state.classCounts.map { $0.value(at: readTime) },
+                beta: configuration.classBalanceBeta
+            )
         }
         let popularity = configuration.usePopularityDebiasing
             ? pow(itemFrequency / (state.itemFrequencyMean.mean ?? itemFrequency), -configuration.popularityExponent) : 1
@@ -132,7 +134,7 @@ public struct ImportanceEstimator: Sendable {
         if configuration.samplingEnabled {
             keepProbability = min(max(configuration.samplingTargetRate * gradientScore, configuration.minimumKeepProbability), 1)
         }
-        let kept = keepProbability >= 1 || XXHash64.hash(eventID, seed: configuration.samplingSeed).unitInterval < keepProbability
+        let kept = Self.keeps(eventID: eventID, probability: keepProbability, seed: configuration.samplingSeed)
         let samplingWeight = 1 / keepProbability
 
         let components = WeightComponents(
@@ -146,6 +148,24 @@ public struct ImportanceEstimator: Sendable {
             modelScore: prediction, source: source
         )
         return EstimatorResult(sample: sample, kept: kept)
+    }
+
+    /// Class balance by effective number (Cui et al., CVPR 2019): class `c`
+    /// weighs `E_c = (1−β)/(1−β^n_c)` over decayed counts `n_c`, scaled so the
+    /// count-weighted mean over classes is 1 (the weights redistribute, they do
+    /// not inflate, whatever the counts have grown to).
+    static func classBalance(label: Int, counts: [Double], beta: Double) -> Double {
+        let effective = counts.map { count in (1 - beta) / -expm1(max(count, 1e-9) * log(beta)) }
+        let total = counts.reduce(0, +)
+        var mean = 0.0
+        for (count, weight) in zip(counts, effective) { mean += count / total * weight }
+        return effective[label] / mean
+    }
+
+    /// The keep decision: `xxh64(utf8(eventID), seed)` as a uniform number in
+    /// [0, 1) below `probability`. A hash, not a random draw, so replays agree.
+    public static func keeps(eventID: String, probability: Double, seed: UInt64) -> Bool {
+        probability >= 1 || XXHash64.hash(eventID, seed: seed).unitInterval < probability
     }
 
     private var readTime: Double { Double(state.maxEventTime ?? 0) / 1000 }

@@ -20,7 +20,8 @@ public struct SourcePosition: Hashable, Sendable {
 public struct WeightComponents: Hashable, Sendable {
     /// Expert weight of the behaviour type.
     public var expert: Double
-    /// Class balance `(1−β)/(1−β^n_c)` over the decayed count of the event's class.
+    /// Class balance `(1−β)/(1−β^n_c)` over the decayed count of the event's
+    /// class, scaled so its count-weighted mean over classes is 1.
     public var classBalance: Double
     /// Popularity debiasing `(f_item / mean f)^(−α)`.
     public var popularity: Double
