@@ -1,0 +1,93 @@
+/// Writes compact JSON into a byte buffer without Foundation: the output path
+/// of events and samples. Numbers use Swift's shortest round-tripping form.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = []
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Starts an object, as a value or under `key` inside an object.
+    public mutating func beginObject(_ key: String? = nil) {
+        if let key { writeKey(key) } else { separate() }
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+    }
+
+    public mutating func endObject() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func field(_ key: String, _ value: String) {
+        writeKey(key)
+        writeString(value)
+    }
+
+    public mutating func field(_ key: String, _ value: Int64) {
+        writeKey(key)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func field(_ key: String, _ value: Int) {
+        field(key, Int64(value))
+    }
+
+    /// A finite double; non-finite values are written as `null`.
+    public mutating func field(_ key: String, _ value: Double) {
+        writeKey(key)
+        if value.isFinite {
+            bytes.append(contentsOf: value.description.utf8)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+
+    public mutating func field(_ key: String, _ value: Bool) {
+        writeKey(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// Moves the finished bytes out and starts over.
+    public mutating func take() -> [UInt8] {
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            needsComma.removeAll(keepingCapacity: true)
+        }
+        return bytes
+    }
+
+    private mutating func writeKey(_ key: String) {
+        separate()
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func separate() {
+        guard let last = needsComma.indices.last else { return }
+        if needsComma[last] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[last] = true
+    }
+
+    private mutating func writeString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}

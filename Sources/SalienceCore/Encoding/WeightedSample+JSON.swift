@@ -1,0 +1,44 @@
+extension WeightedSample {
+    /// The sample as one compact JSON object (Schemas/weighted-sample.schema.json).
+    /// Objective and sampling components sit in objects of their own.
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.field("event_id", eventID)
+        writer.field("user_id", userID)
+        writer.field("item_id", itemID)
+        writer.field("type", type.name)
+        writer.field("ts", timestamp)
+        writer.field("label", label)
+        writer.field("weight", weight)
+        writer.beginObject("objective")
+        writer.field("weight", components.objective)
+        writer.field("raw", components.objectiveRaw)
+        writer.field("expert", components.expert)
+        writer.field("class_balance", components.classBalance)
+        writer.field("popularity", components.popularity)
+        writer.field("user_damping", components.userDamping)
+        writer.endObject()
+        writer.beginObject("sampling")
+        writer.field("weight", components.samplingWeight)
+        writer.field("keep_probability", components.keepProbability)
+        writer.field("gradient_score", components.gradientScore)
+        writer.endObject()
+        writer.field("log_q", logQ)
+        writer.field("model_score", modelScore)
+        if let source {
+            writer.beginObject("source")
+            writer.field("topic", source.topic)
+            writer.field("partition", Int64(source.partition))
+            writer.field("offset", source.offset)
+            writer.endObject()
+        }
+        writer.endObject()
+    }
+
+    /// The sample as JSON bytes.
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.take()
+    }
+}
