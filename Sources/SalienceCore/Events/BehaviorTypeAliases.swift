@@ -1,5 +1,5 @@
 /// Maps the behaviour names of datasets and producers to ``BehaviorType``.
-public struct BehaviorTypeAliases: Sendable, Equatable {
+public struct BehaviorTypeAliases: Sendable, Hashable {
     /// Alias → canonical type. Canonical names always resolve, aliases or not.
     public private(set) var aliases: [String: BehaviorType]
 

@@ -1,0 +1,153 @@
+/// Turns parsed fields into a ``BehaviorEvent``, or says precisely why not.
+struct EventValidation {
+    let configuration: EventDecoder.Configuration
+
+    func event(from raw: RawEventFields) throws(EventDecodingError) -> BehaviorEvent {
+        let userID = try requiredID(raw.userID, .userID)
+        let itemID = try requiredID(raw.itemID, .itemID)
+        let type = try eventType(raw.type)
+        let timestamp = try timestamp(raw.timestamp)
+        let price = try optionalNumber(raw.price, .price)
+        if let price, price < 0 {
+            throw EventDecodingError(.invalidValue, "price: must be ≥ 0, got \(price)", field: "price", position: raw.price.position)
+        }
+        let quantity = try optionalInteger(raw.quantity, .quantity)
+        if let quantity, quantity < 0 {
+            throw EventDecodingError(.invalidValue, "quantity: must be ≥ 0, got \(quantity)", field: "quantity", position: raw.quantity.position)
+        }
+        return BehaviorEvent(
+            userID: userID,
+            itemID: itemID,
+            type: type,
+            timestamp: timestamp,
+            eventID: try optionalID(raw.eventID, .eventID),
+            categoryID: try optionalID(raw.categoryID, .categoryID),
+            price: price,
+            quantity: quantity,
+            sessionID: try optionalID(raw.sessionID, .sessionID),
+            context: raw.context
+        )
+    }
+
+    private func requiredID(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> String {
+        switch value {
+        case .absent:
+            throw EventDecodingError(.missingField, "\(key.name): required field is absent", field: key.name)
+        case .null(let position):
+            throw EventDecodingError(.missingField, "\(key.name): required field is null at byte \(position)", field: key.name, position: position)
+        default:
+            guard let id = try optionalID(value, key) else {
+                throw EventDecodingError(.missingField, "\(key.name): required field is absent", field: key.name)
+            }
+            return id
+        }
+    }
+
+    /// A string id, or an integer normalised to its decimal text.
+    private func optionalID(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> String? {
+        switch value {
+        case .absent, .null:
+            return nil
+        case .string(let text, let position):
+            guard !text.isEmpty else {
+                throw EventDecodingError(.invalidValue, "\(key.name): must not be empty (byte \(position))", field: key.name, position: position)
+            }
+            return text
+        case .integer(let digits, _):
+            return digits
+        case .nonFinite(let position):
+            throw nonFinite(key, position)
+        default:
+            throw wrongType(key, value, expected: "a string or an integer")
+        }
+    }
+
+    private func eventType(_ value: RawValue) throws(EventDecodingError) -> BehaviorType {
+        switch value {
+        case .absent, .null:
+            throw EventDecodingError(.missingField, "type: required field is absent or null", field: "type", position: value.position)
+        case .string(let name, let position):
+            guard let type = configuration.aliases.resolve(name) else {
+                throw EventDecodingError(
+                    .unknownEventType,
+                    "type: '\(name.prefix(64))' is neither a behaviour type (impression, view, click, cart, fav, purchase) nor a configured alias (byte \(position))",
+                    field: "type", position: position
+                )
+            }
+            return type
+        default:
+            throw wrongType(.type, value, expected: "a string")
+        }
+    }
+
+    private func timestamp(_ value: RawValue) throws(EventDecodingError) -> Int64 {
+        let milliseconds: Int64
+        switch value {
+        case .absent, .null:
+            throw EventDecodingError(.missingField, "ts: required field is absent or null", field: "ts", position: value.position)
+        case .integer(let digits, let position):
+            guard let parsed = Int64(digits) else {
+                throw EventDecodingError(.timestampOutOfRange, "ts: \(digits.prefix(40)) does not fit in 64 bits (byte \(position))", field: "ts", position: position)
+            }
+            milliseconds = parsed
+        case .string(let text, let position):
+            guard let parsed = RFC3339.milliseconds(text) else {
+                throw EventDecodingError(
+                    .timestampOutOfRange,
+                    "ts: '\(text.prefix(64))' is not an RFC 3339 date-time such as 2017-11-26T01:00:00Z (byte \(position))",
+                    field: "ts", position: position
+                )
+            }
+            milliseconds = parsed
+        case .nonFinite(let position):
+            throw nonFinite(.timestamp, position)
+        default:
+            throw wrongType(.timestamp, value, expected: "epoch milliseconds as an integer, or an RFC 3339 string")
+        }
+        guard configuration.timestampRange.contains(milliseconds) else {
+            throw EventDecodingError(
+                .timestampOutOfRange,
+                "ts: \(milliseconds) ms is outside the accepted range \(configuration.timestampRange.lowerBound)...\(configuration.timestampRange.upperBound) (seconds instead of milliseconds?)",
+                field: "ts", position: value.position
+            )
+        }
+        return milliseconds
+    }
+
+    private func optionalNumber(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> Double? {
+        switch value {
+        case .absent, .null: return nil
+        case .number(let number, _): return number
+        case .integer(let digits, let position):
+            guard let number = Double(digits), number.isFinite else { throw nonFinite(key, position) }
+            return number
+        case .nonFinite(let position): throw nonFinite(key, position)
+        default: throw wrongType(key, value, expected: "a number")
+        }
+    }
+
+    private func optionalInteger(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> Int64? {
+        switch value {
+        case .absent, .null: return nil
+        case .integer(let digits, let position):
+            guard let number = Int64(digits) else {
+                throw EventDecodingError(.invalidValue, "\(key.name): \(digits.prefix(40)) does not fit in 64 bits", field: key.name, position: position)
+            }
+            return number
+        case .nonFinite(let position): throw nonFinite(key, position)
+        default: throw wrongType(key, value, expected: "an integer")
+        }
+    }
+
+    private func wrongType(_ key: RawEventFields.Key, _ value: RawValue, expected: String) -> EventDecodingError {
+        EventDecodingError(
+            .wrongType,
+            "\(key.name): expected \(expected), got \(value.kindName)\(value.position.map { " at byte \($0)" } ?? "")",
+            field: key.name, position: value.position
+        )
+    }
+
+    private func nonFinite(_ key: RawEventFields.Key, _ position: Int) -> EventDecodingError {
+        EventDecodingError(.nonFiniteNumber, "\(key.name): NaN, Infinity or a number beyond a double's range at byte \(position)", field: key.name, position: position)
+    }
+}

@@ -1,0 +1,139 @@
+/// A JSON value as far as event validation needs it.
+enum RawValue: Sendable {
+    case absent
+    case null(position: Int)
+    case string(String, position: Int)
+    /// An integer literal, kept as its text so ids of any length survive.
+    case integer(String, position: Int)
+    /// A number with a fraction or exponent.
+    case number(Double, position: Int)
+    case nonFinite(position: Int)
+    case bool(position: Int)
+    case object(position: Int)
+    case array(position: Int)
+
+    var position: Int? {
+        switch self {
+        case .absent: nil
+        case .null(let position), .string(_, let position), .integer(_, let position), .number(_, let position),
+             .nonFinite(let position), .bool(let position), .object(let position), .array(let position):
+            position
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .absent: "nothing"
+        case .null: "null"
+        case .string: "a string"
+        case .integer: "an integer"
+        case .number: "a non-integer number"
+        case .nonFinite: "a non-finite number"
+        case .bool: "a boolean"
+        case .object: "an object"
+        case .array: "an array"
+        }
+    }
+}
+
+/// The fields of one event as parsed, before validation. Both decoding paths
+/// fill it, so both validate identically.
+struct RawEventFields: Sendable {
+    var userID = RawValue.absent
+    var itemID = RawValue.absent
+    var type = RawValue.absent
+    var timestamp = RawValue.absent
+    var eventID = RawValue.absent
+    var categoryID = RawValue.absent
+    var price = RawValue.absent
+    var quantity = RawValue.absent
+    var sessionID = RawValue.absent
+    var context: [BehaviorEvent.ContextEntry] = []
+
+    /// Known keys, by the slot they fill.
+    enum Key: Int, CaseIterable {
+        case userID, itemID, type, timestamp, eventID, categoryID, price, quantity, sessionID, context
+
+        var name: String {
+            switch self {
+            case .userID: "user_id"
+            case .itemID: "item_id"
+            case .type: "type"
+            case .timestamp: "ts"
+            case .eventID: "event_id"
+            case .categoryID: "category_id"
+            case .price: "price"
+            case .quantity: "quantity"
+            case .sessionID: "session_id"
+            case .context: "context"
+            }
+        }
+
+        /// The key named by these bytes, or `nil` for keys Salience ignores.
+        static func named(_ bytes: UnsafeRawBufferPointer) -> Key? {
+            switch bytes.count {
+            case 2: return matches(bytes, "ts") ? .timestamp : nil
+            case 4: return matches(bytes, "type") ? .type : nil
+            case 5: return matches(bytes, "price") ? .price : nil
+            case 7:
+                if matches(bytes, "user_id") { return .userID }
+                if matches(bytes, "item_id") { return .itemID }
+                return matches(bytes, "context") ? .context : nil
+            case 8:
+                if matches(bytes, "event_id") { return .eventID }
+                return matches(bytes, "quantity") ? .quantity : nil
+            case 10: return matches(bytes, "session_id") ? .sessionID : nil
+            case 11: return matches(bytes, "category_id") ? .categoryID : nil
+            default: return nil
+            }
+        }
+
+        static func named(_ name: String) -> Key? {
+            var name = name
+            return name.withUTF8 { named(UnsafeRawBufferPointer($0)) }
+        }
+
+        private static func matches(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+            guard bytes.count == name.utf8CodeUnitCount else { return false }
+            return memcmpEqual(bytes.baseAddress!, name.utf8Start, bytes.count)
+        }
+    }
+
+    subscript(key: Key) -> RawValue {
+        get {
+            switch key {
+            case .userID: userID
+            case .itemID: itemID
+            case .type: type
+            case .timestamp: timestamp
+            case .eventID: eventID
+            case .categoryID: categoryID
+            case .price: price
+            case .quantity: quantity
+            case .sessionID: sessionID
+            case .context: .absent
+            }
+        }
+        set {
+            switch key {
+            case .userID: userID = newValue
+            case .itemID: itemID = newValue
+            case .type: type = newValue
+            case .timestamp: timestamp = newValue
+            case .eventID: eventID = newValue
+            case .categoryID: categoryID = newValue
+            case .price: price = newValue
+            case .quantity: quantity = newValue
+            case .sessionID: sessionID = newValue
+            case .context: break
+            }
+        }
+    }
+}
+
+private func memcmpEqual(_ lhs: UnsafeRawPointer, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    for offset in 0..<count where lhs.load(fromByteOffset: offset, as: UInt8.self) != rhs[offset] {
+        return false
+    }
+    return true
+}
