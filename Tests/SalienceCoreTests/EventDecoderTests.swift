@@ -213,3 +213,21 @@ func unusualEncoding(of event: BehaviorEvent, _ generator: inout SplitMix64) -> 
     pairs.shuffle(using: &generator)
     return "\n { " + pairs.map { "\(escaped($0.0)) :\t\($0.1)" }.joined(separator: " ,\r\n ") + " } \n"
 }
+
+@Suite struct DecimalParsingTests {
+    /// The fast decimal path and Double(String) agree bit for bit on prices.
+    @Test func fastPathPricesEqualStandardParsing() throws {
+        var generator = SplitMix64(seed: 9)
+        let decoder = EventDecoder()
+        for _ in 0..<20_000 {
+            let cents = generator.next() % 100_000_000_000
+            let text = "\(cents / 100).\(String(format: "%02d", cents % 100))"
+            let json = #"{"user_id":"u","item_id":"i","type":"view","ts":1511658000000,"price":\#(text)}"#
+            #expect(try decoder.decode(Array(json.utf8)).price == Double(text)!)
+        }
+        for text in ["0.1", "1.7976931348623157", "33.20", "0.000001", "123456789012.345"] {
+            let json = #"{"user_id":"u","item_id":"i","type":"view","ts":1511658000000,"price":\#(text)}"#
+            #expect(try decoder.decode(Array(json.utf8)).price == Double(text)!, "\(text)")
+        }
+    }
+}

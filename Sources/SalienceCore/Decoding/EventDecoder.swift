@@ -43,18 +43,33 @@ public struct EventDecoder: Sendable {
 
     /// Decodes one message.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> BehaviorEvent {
-        try decodeReportingPath(bytes).event
+        var path = Path.fast
+        return try decode(bytes, path: &path)
     }
 
     /// Decodes one message.
     public func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> BehaviorEvent {
-        try bytes.withUnsafeBytes { buffer in
-            Result { () throws(EventDecodingError) in try decode(buffer) }
-        }.get()
+        var failure: EventDecodingError?
+        let event = bytes.withUnsafeBytes { buffer -> BehaviorEvent? in
+            do throws(EventDecodingError) {
+                return try decode(buffer)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let event { return event }
+        throw failure!
     }
 
     /// Decodes one message and says which path did it.
     public func decodeReportingPath(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> (event: BehaviorEvent, path: Path) {
+        var path = Path.fast
+        let event = try decode(bytes, path: &path)
+        return (event, path)
+    }
+
+    private func decode(_ bytes: UnsafeRawBufferPointer, path: inout Path) throws(EventDecodingError) -> BehaviorEvent {
         guard bytes.count <= configuration.maxEventBytes else {
             throw EventDecodingError(.oversize, "\(bytes.count) bytes exceeds the limit of \(configuration.maxEventBytes)")
         }
@@ -62,10 +77,13 @@ public struct EventDecoder: Sendable {
             throw EventDecodingError(.invalidUTF8, "invalid UTF-8 at byte \(position)", position: position)
         }
         var scanner = FlatEventScanner(bytes)
-        if let fields = scanner.scan() {
-            return (try validation.event(from: fields), .fast)
+        var fields = RawEventFields()
+        if scanner.scan(into: &fields) {
+            path = .fast
+            return try validation.event(from: fields)
         }
+        path = .complete
         var parser = JSONEventParser(bytes, maxDepth: configuration.maxDepth)
-        return (try validation.event(from: try parser.parse()), .complete)
+        return try validation.event(from: try parser.parse())
     }
 }

@@ -11,44 +11,44 @@ struct FlatEventScanner {
         self.bytes = bytes
     }
 
-    mutating func scan() -> RawEventFields? {
+    /// Fills `fields` and returns `true`, or returns `false` for the complete parser.
+    mutating func scan(into fields: inout RawEventFields) -> Bool {
         skipWhitespace()
-        guard consume(UInt8(ascii: "{")) else { return nil }
-        var fields = RawEventFields()
+        guard consume(UInt8(ascii: "{")) else { return false }
         var seen: UInt32 = 0
         skipWhitespace()
-        if consume(UInt8(ascii: "}")) { return finish(fields) }
+        if consume(UInt8(ascii: "}")) { return finish() }
         while true {
             skipWhitespace()
-            guard let keyRange = plainString() else { return nil }
+            guard let keyRange = plainString() else { return false }
             skipWhitespace()
-            guard consume(UInt8(ascii: ":")) else { return nil }
+            guard consume(UInt8(ascii: ":")) else { return false }
             skipWhitespace()
             let key = RawEventFields.Key.named(UnsafeRawBufferPointer(rebasing: bytes[keyRange]))
             if let key {
                 let bit: UInt32 = 1 << UInt32(key.rawValue)
-                guard seen & bit == 0 else { return nil }
+                guard seen & bit == 0 else { return false }
                 seen |= bit
                 if key == .context {
-                    guard let context = flatContext() else { return nil }
+                    guard let context = flatContext() else { return false }
                     fields.context = context
                 } else {
-                    guard let value = scalar() else { return nil }
+                    guard let value = scalar() else { return false }
                     fields[key] = value
                 }
             } else {
-                guard scalar() != nil else { return nil }
+                guard scalar() != nil else { return false }
             }
             skipWhitespace()
             if consume(UInt8(ascii: ",")) { continue }
-            guard consume(UInt8(ascii: "}")) else { return nil }
-            return finish(fields)
+            guard consume(UInt8(ascii: "}")) else { return false }
+            return finish()
         }
     }
 
-    private mutating func finish(_ fields: RawEventFields) -> RawEventFields? {
+    private mutating func finish() -> Bool {
         skipWhitespace()
-        return index == bytes.count ? fields : nil
+        return index == bytes.count
     }
 
     private mutating func flatContext() -> [BehaviorEvent.ContextEntry]? {
@@ -90,7 +90,11 @@ struct FlatEventScanner {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             guard let end = JSONNumberGrammar.end(of: bytes, from: index) else { return nil }
             index = end.index
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end.index]), as: UTF8.self)
+            let number = UnsafeRawBufferPointer(rebasing: bytes[start..<end.index])
+            if !end.isInteger, let value = DecimalParsing.fastDouble(number) {
+                return .number(value, position: start)
+            }
+            let text = String(decoding: number, as: UTF8.self)
             if end.isInteger { return .integer(text, position: start) }
             guard let value = Double(text), value.isFinite else { return nil }
             return .number(value, position: start)
@@ -109,6 +113,12 @@ struct FlatEventScanner {
     private mutating func plainString() -> Range<Int>? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        while index + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if Self.hasSpecialByte(word) { break }
+            index += 8
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -119,6 +129,19 @@ struct FlatEventScanner {
             index += 1
         }
         return nil
+    }
+
+    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (SWAR zero-byte tests).
+    @inline(__always)
+    private static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        // Bytes below 0x20: (byte - 0x20) borrows into the high bit for those without it set.
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return hasZero(quote) || hasZero(backslash) || control != 0
     }
 
     private mutating func word(_ literal: StaticString) -> Bool {

@@ -8,6 +8,9 @@ import Foundation
 public struct ImportanceEstimator: Sendable {
     public let configuration: EstimatorConfiguration
     private let hasher: FeatureHasher
+    /// Label and expert weight per behaviour type, by raw value (no hashing per event).
+    private let labels: [Double]
+    private let expertWeights: [Double]
     private var features = FeatureVector()
     private var state: EstimatorState
 
@@ -19,6 +22,8 @@ public struct ImportanceEstimator: Sendable {
         precondition(errors.isEmpty, "invalid estimator configuration: \(errors.joined(separator: "; "))")
         self.configuration = configuration
         hasher = FeatureHasher(space: configuration.features)
+        labels = BehaviorType.allCases.map { configuration.label(of: $0) }
+        expertWeights = BehaviorType.allCases.map { configuration.useExpertWeights ? configuration.expertWeights[$0] ?? 1 : 1 }
         state = EstimatorState(configuration: configuration)
     }
 
@@ -85,7 +90,7 @@ public struct ImportanceEstimator: Sendable {
         let readTime = Double(now) / 1000
         state.maxEventTime = now
         state.eventsProcessed += 1
-        let label = configuration.label(of: event.type)
+        let label = labels[Int(event.type.rawValue)]
 
         // Frequencies.
         let itemKey = itemKey(event.itemID)
@@ -100,12 +105,13 @@ public struct ImportanceEstimator: Sendable {
         let logQ = state.logQ.observe(itemKey)
 
         // Objective weight.
-        let expert = configuration.useExpertWeights ? configuration.expertWeights[event.type] ?? 1 : 1
+        let expert = expertWeights[Int(event.type.rawValue)]
         var classBalance = 1.0
         if configuration.useClassBalance {
             classBalance = Self.classBalance(
-                label: Int(label),
-                counts: state.classCounts.map { $0.value(at: readTime) },
+                positive: label > 0.5,
+                negatives: state.classCounts[0].value(at: readTime),
+                positives: state.classCounts[1].value(at: readTime),
                 beta: configuration.classBalanceBeta
             )
         }
@@ -154,12 +160,13 @@ public struct ImportanceEstimator: Sendable {
     /// weighs `E_c = (1−β)/(1−β^n_c)` over decayed counts `n_c`, scaled so the
     /// count-weighted mean over classes is 1 (the weights redistribute, they do
     /// not inflate, whatever the counts have grown to).
-    static func classBalance(label: Int, counts: [Double], beta: Double) -> Double {
-        let effective = counts.map { count in (1 - beta) / -expm1(max(count, 1e-9) * log(beta)) }
-        let total = counts.reduce(0, +)
-        var mean = 0.0
-        for (count, weight) in zip(counts, effective) { mean += count / total * weight }
-        return effective[label] / mean
+    static func classBalance(positive: Bool, negatives: Double, positives: Double, beta: Double) -> Double {
+        let logBeta = log(beta)
+        let effectiveNegative = (1 - beta) / -expm1(max(negatives, 1e-9) * logBeta)
+        let effectivePositive = (1 - beta) / -expm1(max(positives, 1e-9) * logBeta)
+        let total = negatives + positives
+        let mean = (negatives * effectiveNegative + positives * effectivePositive) / total
+        return (positive ? effectivePositive : effectiveNegative) / mean
     }
 
     /// The keep decision: `xxh64(utf8(eventID), seed)` as a uniform number in

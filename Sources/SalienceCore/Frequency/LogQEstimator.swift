@@ -16,9 +16,14 @@ public struct LogQEstimator: Sendable, Equatable {
     public let rate: Double
     private let seed: UInt64
     private var step: Int64 = 0
-    private var lastSeen: [Int64]
-    private var meanGap: [Double]
-    private var gapsSeen: [UInt32]
+    /// One entry per bucket, so a sighting touches one cache line.
+    private var entries: [Bucket]
+
+    private struct Bucket: Equatable {
+        var lastSeen: Int64 = -1
+        var meanGap: Double = 0
+        var gapsSeen: UInt32 = 0
+    }
 
     public init(bucketBits: Int, rate: Double, seed: UInt64) {
         precondition((4...30).contains(bucketBits), "log-Q bucket bits must lie in 4...30")
@@ -26,36 +31,37 @@ public struct LogQEstimator: Sendable, Equatable {
         buckets = 1 << bucketBits
         self.rate = rate
         self.seed = seed
-        lastSeen = [Int64](repeating: -1, count: buckets)
-        meanGap = [Double](repeating: 0, count: buckets)
-        gapsSeen = [UInt32](repeating: 0, count: buckets)
+        entries = [Bucket](repeating: Bucket(), count: buckets)
     }
 
     /// Bytes held by the arrays.
-    public var memoryBytes: Int { buckets * (8 + 8 + 4) }
+    public var memoryBytes: Int { buckets * MemoryLayout<Bucket>.stride }
 
     /// Records a sighting of the item with hash `key` and returns `log q` for
     /// it. Before a second sighting, the gap is taken as the steps so far.
     public mutating func observe(_ key: UInt64) -> Double {
         step += 1
-        let bucket = self.bucket(key)
-        let previous = lastSeen[bucket]
-        lastSeen[bucket] = step
-        if previous >= 0 {
-            let gap = Double(step - previous)
-            let seen = gapsSeen[bucket] &+ 1
-            gapsSeen[bucket] = seen == 0 ? UInt32.max : seen
-            let weight = max(rate, 1 / Double(seen))
-            meanGap[bucket] += weight * (gap - meanGap[bucket])
+        let step = self.step
+        let rate = self.rate
+        let index = bucket(key)
+        return entries.withUnsafeMutableBufferPointer { entries in
+            var entry = entries[index]
+            if entry.lastSeen >= 0 {
+                let gap = Double(step - entry.lastSeen)
+                entry.gapsSeen = entry.gapsSeen == .max ? .max : entry.gapsSeen + 1
+                let weight = max(rate, 1 / Double(entry.gapsSeen))
+                entry.meanGap += weight * (gap - entry.meanGap)
+            }
+            entry.lastSeen = step
+            entries[index] = entry
+            return -log(max(entry.gapsSeen > 0 ? entry.meanGap : Double(step), 1))
         }
-        let gap = gapsSeen[bucket] > 0 ? meanGap[bucket] : Double(step)
-        return -log(max(gap, 1))
     }
 
     /// The current `log q` of the item with hash `key` without recording a sighting.
     public func logQ(_ key: UInt64) -> Double {
-        let bucket = self.bucket(key)
-        let gap = gapsSeen[bucket] > 0 ? meanGap[bucket] : Double(max(step, 1))
+        let entry = entries[bucket(key)]
+        let gap = entry.gapsSeen > 0 ? entry.meanGap : Double(max(step, 1))
         return -log(max(gap, 1))
     }
 
@@ -71,9 +77,9 @@ extension LogQEstimator: BinaryCodable {
         writer.write(rate)
         writer.write(seed)
         writer.write(step)
-        writer.write(lastSeen)
-        writer.write(meanGap)
-        writer.write(gapsSeen)
+        writer.write(entries.map(\.lastSeen))
+        writer.write(entries.map(\.meanGap))
+        writer.write(entries.map(\.gapsSeen))
     }
 
     public init(from reader: inout BinaryReader) throws {
@@ -81,13 +87,14 @@ extension LogQEstimator: BinaryCodable {
         rate = try reader.read(Double.self)
         seed = try reader.read(UInt64.self)
         step = try reader.read(Int64.self)
-        lastSeen = try reader.read([Int64].self)
-        meanGap = try reader.read([Double].self)
-        gapsSeen = try reader.read([UInt32].self)
+        let lastSeen = try reader.read([Int64].self)
+        let meanGap = try reader.read([Double].self)
+        let gapsSeen = try reader.read([UInt32].self)
         guard buckets > 0, buckets & (buckets - 1) == 0,
               lastSeen.count == buckets, meanGap.count == buckets, gapsSeen.count == buckets
         else {
             throw StateDecodingError(.malformed, "log-Q arrays do not match \(buckets) buckets")
         }
+        entries = (0..<buckets).map { Bucket(lastSeen: lastSeen[$0], meanGap: meanGap[$0], gapsSeen: gapsSeen[$0]) }
     }
 }
