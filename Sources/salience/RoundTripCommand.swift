@@ -11,8 +11,7 @@ struct RoundTripCommand: AsyncParsableCommand {
         abstract: "Produce messages to a topic, read the topic back, and print a JSON summary."
     )
 
-    @Option(name: .long, help: "Bootstrap servers, host:port[,host:port…].")
-    var bootstrap: String
+    @OptionGroup var kafka: KafkaOptions
 
     @Option(name: .long, help: "The topic to write and read.")
     var topic: String
@@ -29,7 +28,7 @@ struct RoundTripCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "salience.roundtrip")
-        let client = KafkaClientConfiguration(bootstrapServers: bootstrap.split(separator: ",").map(String.init), clientID: "salience-roundtrip")
+        let client = kafka.clientConfiguration(clientID: "salience-roundtrip")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let failures = Counter()
         for index in 0..<count {

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+
+/// Checkpoints and model exports kept as files, written atomically (a
+/// temporary file, then a rename): `<dir>/<group>/<topic>/<partition>.checkpoint`
+/// and `….model.json`.
+struct CheckpointDirectory {
+    let path: String
+
+    private func url(key: String, suffix: String) -> URL {
+        URL(fileURLWithPath: path).appendingPathComponent(key + suffix)
+    }
+
+    func write(_ checkpoint: PartitionCheckpoint, bytes: [UInt8], modelExport: [UInt8]) throws {
+        let checkpointURL = url(key: checkpoint.key, suffix: ".checkpoint")
+        try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: checkpointURL, options: .atomic)
+        try Data(modelExport).write(to: url(key: checkpoint.key, suffix: ".model.json"), options: .atomic)
+    }
+
+    /// The stored checkpoint, or `nil` when there is none or it is refused (logged).
+    func read(key: String, logger: Logger) throws -> PartitionCheckpoint? {
+        let checkpointURL = url(key: key, suffix: ".checkpoint")
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return nil }
+        do {
+            return try PartitionCheckpoint.decode(Array(try Data(contentsOf: checkpointURL)), expectedFingerprint: nil)
+        } catch {
+            logger.warning("refusing checkpoint file", metadata: ["salience.file": "\(checkpointURL.path)", "salience.error": "\(error)"])
+            return nil
+        }
+    }
+}

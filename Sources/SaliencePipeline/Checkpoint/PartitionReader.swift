@@ -1,0 +1,61 @@
+import Logging
+import SalienceKafka
+
+/// Reads chosen offset ranges of partitions with a private consumer outside
+/// any group: the newest checkpoint, the last sample already written. It
+/// never commits and never joins the live group.
+final class PartitionReader {
+    private let consumer: KafkaConsumer
+    private let timeout: Duration
+
+    init(kafka: KafkaClientConfiguration, timeout: Duration = .seconds(15), logger: Logger) throws {
+        var configuration = KafkaConsumerConfiguration(client: kafka)
+        configuration.client.clientID = kafka.clientID + "-reader"
+        configuration.isolationLevel = .readUncommitted
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        self.timeout = timeout
+    }
+
+    deinit {
+        try? consumer.close()
+    }
+
+    func watermarks(_ partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
+        try consumer.watermarks(of: partition, timeout: timeout)
+    }
+
+    /// Messages with offsets in `range`, in offset order (gaps, as after
+    /// compaction, are skipped).
+    func read(_ partition: KafkaTopicPartition, _ range: Range<Int64>) throws -> [KafkaConsumerMessage] {
+        guard !range.isEmpty else { return [] }
+        try consumer.assign([KafkaTopicPartitionOffset(partition, offset: range.lowerBound)])
+        var messages: [KafkaConsumerMessage] = []
+        var lastSeen = range.lowerBound - 1
+        let deadline = ContinuousClock.now + timeout
+        while lastSeen < range.upperBound - 1 {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .timedOut, name: "_TIMED_OUT",
+                                 message: "reading \(partition) offsets \(range) stopped at \(lastSeen)", severity: .retriable)
+            }
+            for message in try consumer.poll(maxMessages: 500, timeout: .milliseconds(100)) where message.topicPartition == partition {
+                lastSeen = max(lastSeen, message.offset)
+                if range.contains(message.offset) { messages.append(message) }
+            }
+        }
+        return messages
+    }
+
+    /// Visits windows of the partition from the newest message back to the
+    /// oldest, each newest-first, until `visit` returns `true`.
+    func scanBackward(_ partition: KafkaTopicPartition, window: Int64 = 64, _ visit: ([KafkaConsumerMessage]) throws -> Bool) throws {
+        let (low, high) = try watermarks(partition)
+        var upper = high
+        var size = window
+        while upper > low {
+            let lower = max(low, upper - size)
+            if try visit(try read(partition, lower..<upper).reversed()) { return }
+            upper = lower
+            size = min(size * 2, 4096)
+        }
+    }
+}

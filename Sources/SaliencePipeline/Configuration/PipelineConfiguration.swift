@@ -1,0 +1,109 @@
+import SalienceCore
+import SalienceKafka
+
+/// Every setting of `salience run`, in one typed structure that flags (and a
+/// configuration file) fill. Defaults are documented per field.
+public struct PipelineConfiguration: Sendable {
+    /// Connection settings and raw librdkafka properties (security included).
+    /// Default: `localhost:9092`.
+    public var kafka: KafkaClientConfiguration
+    /// The consumer group. Default: `salience`.
+    public var group: String
+    /// Input topics of behaviour events. Default: `["events"]`.
+    public var inputTopics: [String]
+    /// Weighted samples, co-partitioned with the input. Default: `samples`.
+    public var samplesTopic: String
+    /// Refused messages with reason headers, co-partitioned with the input. Default: `dead-letters`.
+    public var deadLetterTopic: String
+    /// Estimator checkpoints (compacted in production). Default: `salience-checkpoints`.
+    public var checkpointTopic: String
+    /// Model exports for trainers. Default: `salience-models`.
+    public var modelsTopic: String
+    /// Also keep checkpoints and model exports in this directory (atomic writes). Default: none.
+    public var checkpointDirectory: String?
+    /// Delivery guarantee. Default: `.exactlyOnce`.
+    public var delivery: DeliveryMode
+    /// Checkpoint a partition after this many events. Default: 100,000.
+    public var checkpointEveryEvents: Int
+    /// …or after this much event time. Default: 5 minutes.
+    public var checkpointEveryEventTime: Duration
+    /// Where a partition without checkpoint or committed offset starts. Default: `.earliest`.
+    public var offsetReset: KafkaConsumerConfiguration.OffsetReset
+    /// Messages taken per poll. Default: 1,000.
+    public var pollBatch: Int
+    /// Largest Kafka message Salience writes; checkpoints and model exports are
+    /// split into chunks of this size. Default: 900 KiB.
+    public var maxMessageBytes: Int
+    /// Producer queue capacity: a full queue makes consumption wait. Default: 100,000.
+    public var maxInFlightMessages: Int
+    /// How long shutdown may take to drain, checkpoint and commit. Default: 30 seconds.
+    public var shutdownTimeout: Duration
+    /// Consumer session timeout. Default: 10 seconds.
+    public var sessionTimeout: Duration
+    /// The estimator's settings.
+    public var estimator: EstimatorConfiguration
+    /// The decoder's limits and aliases.
+    public var decoder: EventDecoder.Configuration
+
+    public init(
+        kafka: KafkaClientConfiguration = KafkaClientConfiguration(),
+        group: String = "salience",
+        inputTopics: [String] = ["events"],
+        samplesTopic: String = "samples",
+        deadLetterTopic: String = "dead-letters",
+        checkpointTopic: String = "salience-checkpoints",
+        modelsTopic: String = "salience-models",
+        checkpointDirectory: String? = nil,
+        delivery: DeliveryMode = .exactlyOnce,
+        checkpointEveryEvents: Int = 100_000,
+        checkpointEveryEventTime: Duration = .seconds(300),
+        offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
+        pollBatch: Int = 1000,
+        maxMessageBytes: Int = 900 * 1024,
+        maxInFlightMessages: Int = 100_000,
+        shutdownTimeout: Duration = .seconds(30),
+        sessionTimeout: Duration = .seconds(10),
+        estimator: EstimatorConfiguration = EstimatorConfiguration(),
+        decoder: EventDecoder.Configuration = EventDecoder.Configuration()
+    ) {
+        self.kafka = kafka
+        self.group = group
+        self.inputTopics = inputTopics
+        self.samplesTopic = samplesTopic
+        self.deadLetterTopic = deadLetterTopic
+        self.checkpointTopic = checkpointTopic
+        self.modelsTopic = modelsTopic
+        self.checkpointDirectory = checkpointDirectory
+        self.delivery = delivery
+        self.checkpointEveryEvents = checkpointEveryEvents
+        self.checkpointEveryEventTime = checkpointEveryEventTime
+        self.offsetReset = offsetReset
+        self.pollBatch = pollBatch
+        self.maxMessageBytes = maxMessageBytes
+        self.maxInFlightMessages = maxInFlightMessages
+        self.shutdownTimeout = shutdownTimeout
+        self.sessionTimeout = sessionTimeout
+        self.estimator = estimator
+        self.decoder = decoder
+    }
+
+    /// Problems that make the configuration unusable, each naming the setting
+    /// and the expected form; empty when valid.
+    public func validationErrors() -> [String] {
+        var errors = estimator.validationErrors()
+        if inputTopics.isEmpty || inputTopics.contains(where: \.isEmpty) { errors.append("topics: expected one or more topic names") }
+        if group.isEmpty { errors.append("group: expected a non-empty consumer group id") }
+        for (name, topic) in [("samples_topic", samplesTopic), ("dead_letter_topic", deadLetterTopic),
+                              ("checkpoint_topic", checkpointTopic), ("models_topic", modelsTopic)] where topic.isEmpty {
+            errors.append("\(name): expected a topic name")
+        }
+        let outputs = Set([samplesTopic, deadLetterTopic, checkpointTopic, modelsTopic])
+        if !outputs.isDisjoint(with: inputTopics) { errors.append("topics: an input topic cannot also be an output topic") }
+        if checkpointEveryEvents < 1 { errors.append("checkpoint_every_events: expected an integer ≥ 1, got \(checkpointEveryEvents)") }
+        if checkpointEveryEventTime <= .zero { errors.append("checkpoint_every_event_time: expected a positive duration") }
+        if pollBatch < 1 { errors.append("poll_batch: expected an integer ≥ 1, got \(pollBatch)") }
+        if maxMessageBytes < 1024 { errors.append("max_message_bytes: expected at least 1024, got \(maxMessageBytes)") }
+        if maxInFlightMessages < 1 { errors.append("max_in_flight_messages: expected an integer ≥ 1") }
+        return errors
+    }
+}

@@ -1,0 +1,405 @@
+import Foundation
+import Logging
+import SalienceCore
+import SalienceKafka
+import Synchronization
+
+/// The engine's working state and loop. It lives on the engine thread:
+/// librdkafka calls the rebalance handler from inside `poll`, on that same
+/// thread, so the tasks are never touched concurrently.
+final class EngineLoop: @unchecked Sendable {
+    private let configuration: PipelineConfiguration
+    private let statistics: PipelineStatistics
+    private let logger: Logger
+    private let decoder: EventDecoder
+    private let fingerprint: UInt64
+    private let producer: KafkaProducer
+    private let reader: PartitionReader
+    private var consumer: KafkaConsumer!
+    private var tasks: [KafkaTopicPartition: PartitionTask] = [:]
+    private var partitionCounts: [String: Int32] = [:]
+    private let deliveryFailure = FirstFailure()
+    private var transactionOpen = false
+    private var restoreFailure: (any Error)?
+
+    init(configuration: PipelineConfiguration, statistics: PipelineStatistics, logger: Logger) throws {
+        self.configuration = configuration
+        self.statistics = statistics
+        self.logger = logger
+        decoder = EventDecoder(configuration: configuration.decoder)
+        fingerprint = configuration.estimator.fingerprint
+        var producerConfiguration = KafkaProducerConfiguration(
+            client: configuration.kafka,
+            idempotent: true,
+            queueCapacity: configuration.maxInFlightMessages
+        )
+        producerConfiguration.client.properties["message.max.bytes"] = producerConfiguration.client.properties["message.max.bytes"]
+            ?? String(configuration.maxMessageBytes + 64 * 1024)
+        if configuration.delivery == .transactional {
+            let host = ProcessInfo.processInfo.hostName
+            producerConfiguration.transactionalID = "salience-\(configuration.group)-\(host)-\(getpid())"
+        }
+        producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        reader = try PartitionReader(kafka: configuration.kafka, logger: logger)
+    }
+
+    // MARK: Loop
+
+    func run(stopRequested: () -> Bool) throws {
+        try checkTopicLayout()
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            client: configuration.kafka,
+            groupID: configuration.group,
+            offsetReset: configuration.offsetReset,
+            sessionTimeout: configuration.sessionTimeout,
+            heartbeatInterval: min(.seconds(3), configuration.sessionTimeout / 4)
+        )
+        consumerConfiguration.client.properties["max.poll.interval.ms"] = consumerConfiguration.client.properties["max.poll.interval.ms"] ?? "300000"
+        consumer = try KafkaConsumer(
+            configuration: consumerConfiguration,
+            rebalanceHandler: KafkaRebalanceHandler(
+                assigned: { [self] partitions in assign(partitions) },
+                revoked: { [self] partitions in revoke(partitions) }
+            ),
+            logger: logger
+        )
+        if configuration.delivery == .transactional {
+            try producer.initTransactions(timeout: configuration.shutdownTimeout)
+        }
+        try consumer.subscribe(topics: configuration.inputTopics)
+        logger.info("pipeline started", metadata: [
+            "salience.group": "\(configuration.group)", "salience.topics": "\(configuration.inputTopics)",
+            "salience.delivery": "\(configuration.delivery.rawValue)",
+        ])
+        do {
+            while !stopRequested() {
+                let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
+                if let restoreFailure { throw restoreFailure }
+                try beginTransactionIfNeeded()
+                for message in messages { try handle(message) }
+                try throwDeliveryFailure()
+                let due = tasks.values.filter {
+                    $0.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime)
+                }
+                if !due.isEmpty {
+                    try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : due)
+                }
+            }
+            logger.info("pipeline stopping: draining, checkpointing, committing")
+            try checkpoint(Array(tasks.values))
+            try consumer.close()
+            producer.close(timeout: configuration.shutdownTimeout)
+            try throwDeliveryFailure()
+            logger.info("pipeline stopped")
+        } catch {
+            logger.error("pipeline failed", metadata: ["salience.error": "\(error)"])
+            producer.close(timeout: .seconds(5))
+            try? consumer.close()
+            throw error
+        }
+    }
+
+    /// Refuses a samples or dead-letter topic with fewer partitions than an input topic.
+    private func checkTopicLayout() throws {
+        let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        let topics = try admin.listTopics(timeout: .seconds(15))
+        func partitions(_ name: String) -> Int32? {
+            topics.first { $0.name == name }.map { Int32($0.partitions.count) }
+        }
+        for output in [configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic] {
+            guard let count = partitions(output) else {
+                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (see README, Topics)")
+            }
+            partitionCounts[output] = count
+        }
+        for input in configuration.inputTopics {
+            guard let count = partitions(input) else {
+                throw PipelineError(.topicLayout, "input topic '\(input)' does not exist")
+            }
+            for output in [configuration.samplesTopic, configuration.deadLetterTopic] where partitionCounts[output]! < count {
+                throw PipelineError(
+                    .topicLayout,
+                    "'\(output)' has \(partitionCounts[output]!) partitions but input '\(input)' has \(count): outputs are co-partitioned with the input (partition p → partition p), so they need at least as many"
+                )
+            }
+        }
+    }
+
+    private func handle(_ message: KafkaConsumerMessage) throws {
+        guard let task = tasks[message.topicPartition] else { return }
+        let outcome = task.handle(message, decoder: decoder)
+        switch outcome {
+        case .alreadyProcessed:
+            return
+        case .sample(let sample):
+            try send(sample, from: message)
+            statistics.update {
+                $0.eventsIn += 1
+                $0.eventsByType[sample.type, default: 0] += 1
+            }
+        case .notKept(let sample):
+            statistics.update {
+                $0.eventsIn += 1
+                $0.eventsByType[sample.type, default: 0] += 1
+                $0.samplesNotKept += 1
+            }
+        case .suppressedSample(let sample):
+            statistics.update {
+                $0.eventsIn += 1
+                $0.eventsByType[sample.type, default: 0] += 1
+                $0.samplesSuppressed += 1
+            }
+        case .deadLetter(let error):
+            try sendDeadLetter(message, error)
+            statistics.update { $0.eventsIn += 1 }
+        case .suppressedDeadLetter:
+            statistics.update {
+                $0.eventsIn += 1
+                $0.deadLettersSuppressed += 1
+            }
+        }
+    }
+
+    // MARK: Output
+
+    private func send(_ sample: WeightedSample, from message: KafkaConsumerMessage) throws {
+        let output = KafkaProducerMessage(
+            topic: configuration.samplesTopic,
+            partition: message.partition,
+            key: Array(sample.userID.utf8),
+            value: sample.jsonBytes,
+            headers: sourceHeaders(of: message)
+        )
+        try producer.send(output, onDelivery: deliveryHandler { $0.samplesOut += 1 })
+    }
+
+    private func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError) throws {
+        let output = KafkaProducerMessage(
+            topic: configuration.deadLetterTopic,
+            partition: message.partition,
+            key: message.key,
+            value: message.value,
+            headers: sourceHeaders(of: message) + [
+                KafkaHeader(key: SalienceHeader.reason, string: error.reason.rawValue),
+                KafkaHeader(key: SalienceHeader.detail, string: String(error.detail.prefix(1024))),
+            ]
+        )
+        let reason = error.reason.rawValue
+        try producer.send(output, onDelivery: deliveryHandler {
+            $0.deadLetters += 1
+            $0.deadLettersByReason[reason, default: 0] += 1
+        })
+    }
+
+    private func sourceHeaders(of message: KafkaConsumerMessage) -> [KafkaHeader] {
+        [
+            KafkaHeader(key: SalienceHeader.sourceTopic, string: message.topic),
+            KafkaHeader(key: SalienceHeader.sourcePartition, string: String(message.partition)),
+            KafkaHeader(key: SalienceHeader.sourceOffset, string: String(message.offset)),
+        ]
+    }
+
+    private func throwDeliveryFailure() throws {
+        if let failure = deliveryFailure.value {
+            throw PipelineError(.deliveryFailed, "a message could not be delivered, stopping rather than losing it: \(failure)")
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes checkpoints (and model exports) of `tasks` after every output
+    /// before them is acknowledged, then commits the group offsets as a
+    /// fallback. In transactional mode the checkpoints and offsets join the
+    /// open transaction, which then commits.
+    private func checkpoint(_ tasks: [PartitionTask]) throws {
+        let tasks = tasks.filter(\.hasUncheckpointedProgress)
+        guard !tasks.isEmpty || transactionOpen else { return }
+        let transactional = configuration.delivery == .transactional
+        if !transactional {
+            try producer.flush(timeout: configuration.shutdownTimeout)
+            try throwDeliveryFailure()
+        }
+        var offsets: [KafkaTopicPartitionOffset] = []
+        for task in tasks {
+            guard let checkpoint = task.checkpoint(group: configuration.group) else { continue }
+            try write(checkpoint, of: task)
+            offsets.append(KafkaTopicPartitionOffset(task.partition, offset: checkpoint.nextOffset))
+        }
+        if transactional {
+            if !offsets.isEmpty {
+                try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeout: configuration.shutdownTimeout)
+            }
+            try producer.commitTransaction(timeout: configuration.shutdownTimeout)
+            transactionOpen = false
+        } else {
+            try producer.flush(timeout: configuration.shutdownTimeout)
+            try throwDeliveryFailure()
+            do {
+                if !offsets.isEmpty { try consumer.commit(offsets) }
+            } catch {
+                // The checkpoint holds the authoritative offset; the group's is a fallback.
+                logger.warning("committing group offsets failed; checkpoints hold the offsets", metadata: ["salience.error": "\(error)"])
+            }
+        }
+        for task in tasks { task.markCheckpointed() }
+        statistics.update { $0.checkpoints += tasks.count }
+    }
+
+    private func write(_ checkpoint: PartitionCheckpoint, of task: PartitionTask) throws {
+        let bytes = checkpoint.encoded(fingerprint: fingerprint)
+        let key = checkpoint.key
+        try ChunkedRecords.write(
+            bytes, key: key, id: task.nextRecordID, topic: configuration.checkpointTopic,
+            partitions: partitionCounts[configuration.checkpointTopic]!, maxChunkBytes: configuration.maxMessageBytes,
+            producer: producer, onDelivery: recordDelivery
+        )
+        let export = try ModelExport(task.estimator).jsonData()
+        let watermark = task.estimator.watermark.map(String.init) ?? ""
+        try ChunkedRecords.write(
+            Array(export), key: key, id: task.nextRecordID, topic: configuration.modelsTopic,
+            partitions: partitionCounts[configuration.modelsTopic]!, maxChunkBytes: configuration.maxMessageBytes,
+            headers: [
+                KafkaHeader(key: SalienceHeader.modelFormat, string: ModelExport.formatName),
+                KafkaHeader(key: SalienceHeader.modelNextOffset, string: String(checkpoint.nextOffset)),
+                KafkaHeader(key: SalienceHeader.modelWatermark, string: watermark),
+            ],
+            producer: producer, onDelivery: recordDelivery
+        )
+        if let directory = configuration.checkpointDirectory {
+            try CheckpointDirectory(path: directory).write(checkpoint, bytes: bytes, modelExport: Array(export))
+        }
+    }
+
+    private var recordDelivery: @Sendable (KafkaProducer.DeliveryResult) -> Void {
+        deliveryHandler { _ in }
+    }
+
+    /// Counts a delivery with `onSuccess`, or records the first failure, which stops the loop.
+    private func deliveryHandler(
+        _ onSuccess: @escaping @Sendable (inout PipelineStatistics.Snapshot) -> Void
+    ) -> @Sendable (KafkaProducer.DeliveryResult) -> Void {
+        { [statistics, deliveryFailure] result in
+            switch result {
+            case .success:
+                statistics.update(onSuccess)
+            case .failure(let error):
+                statistics.update { $0.deliveryFailures += 1 }
+                deliveryFailure.record(error)
+            }
+        }
+    }
+
+    private func beginTransactionIfNeeded() throws {
+        guard configuration.delivery == .transactional, !transactionOpen else { return }
+        try producer.beginTransaction()
+        transactionOpen = true
+    }
+
+    // MARK: Rebalance
+
+    /// Restores a task per partition and returns where each starts.
+    private func assign(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartitionOffset] {
+        statistics.update {
+            $0.rebalances += 1
+            $0.assignedPartitions = (Set($0.assignedPartitions).union(partitions.map(\.description))).sorted()
+        }
+        var starts: [KafkaTopicPartitionOffset] = []
+        for partition in partitions {
+            do {
+                let task = try restore(partition)
+                tasks[partition] = task
+                if let offset = task.nextOffset { starts.append(KafkaTopicPartitionOffset(partition, offset: offset)) }
+            } catch {
+                // Stop rather than start a partition from a state that would break the guarantee.
+                restoreFailure = error
+                logger.error("cannot restore partition", metadata: ["salience.partition": "\(partition)", "salience.error": "\(error)"])
+            }
+        }
+        return starts
+    }
+
+    /// Checkpoints and commits the partitions before giving them up.
+    private func revoke(_ partitions: [KafkaTopicPartition]) {
+        statistics.update {
+            $0.rebalances += 1
+            $0.assignedPartitions = Set($0.assignedPartitions).subtracting(partitions.map(\.description)).sorted()
+        }
+        let revoked = partitions.compactMap { tasks[$0] }
+        do {
+            try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : revoked)
+        } catch {
+            logger.error("checkpoint on revocation failed; the next owner restarts from the previous checkpoint",
+                         metadata: ["salience.error": "\(error)"])
+        }
+        for partition in partitions { tasks[partition] = nil }
+    }
+
+    private func restore(_ partition: KafkaTopicPartition) throws -> PartitionTask {
+        let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
+        var newest: (checkpoint: PartitionCheckpoint, id: UInt64)?
+        newest = try ChunkedRecords.newest(
+            key: key, topic: configuration.checkpointTopic,
+            partitions: partitionCounts[configuration.checkpointTopic]!, reader: reader, logger: logger
+        ) { record in
+            (try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), record.id)
+        }
+        if let directory = configuration.checkpointDirectory,
+           let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
+           local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
+            newest = (local, newest.map { $0.id + 1 } ?? 0)
+        }
+        var estimator = ImportanceEstimator(configuration: configuration.estimator)
+        if let checkpoint = newest?.checkpoint {
+            let header = try StateEnvelope.header(of: checkpoint.estimatorState)
+            guard header.fingerprint == fingerprint else {
+                throw PipelineError(
+                    .incompatibleCheckpoint,
+                    "the checkpoint of \(partition) was written under estimator configuration \(String(header.fingerprint, radix: 16)); this run's is \(String(fingerprint, radix: 16)). Restore the old settings, or use a new group (or delete the checkpoints) to start these partitions empty"
+                )
+            }
+            estimator = try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
+            statistics.update { $0.restoredFromCheckpoint += 1 }
+        }
+        var suppressSamples: Int64 = -1
+        var suppressDeadLetters: Int64 = -1
+        if configuration.delivery == .exactlyOnce {
+            suppressSamples = try lastSourceOffset(in: configuration.samplesTopic, for: partition) ?? -1
+            suppressDeadLetters = try lastSourceOffset(in: configuration.deadLetterTopic, for: partition) ?? -1
+        }
+        logger.info("partition restored", metadata: [
+            "salience.partition": "\(partition)",
+            "salience.checkpoint.offset": "\(newest.map { String($0.checkpoint.nextOffset) } ?? "none")",
+            "salience.suppress.samples_through": "\(suppressSamples)",
+            "salience.suppress.dead_letters_through": "\(suppressDeadLetters)",
+        ])
+        return PartitionTask(
+            partition: partition, estimator: estimator, startOffset: newest?.checkpoint.nextOffset,
+            recordID: newest.map { $0.id + 1 } ?? 0,
+            suppressSamplesThrough: suppressSamples, suppressDeadLettersThrough: suppressDeadLetters
+        )
+    }
+
+    /// The source offset of the newest output from `input` in its co-partition of `topic`.
+    private func lastSourceOffset(in topic: String, for input: KafkaTopicPartition) throws -> Int64? {
+        var found: Int64?
+        try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: input.partition), window: 16) { messages in
+            for message in messages where message.header(SalienceHeader.sourceTopic) == Array(input.topic.utf8) {
+                found = message.headerNumber(SalienceHeader.sourceOffset)
+                return true
+            }
+            return false
+        }
+        return found
+    }
+}
+
+/// The first delivery failure, recorded from the producer's thread.
+private final class FirstFailure: Sendable {
+    private let first = Mutex<KafkaError?>(nil)
+
+    func record(_ error: KafkaError) {
+        first.withLock { if $0 == nil { $0 = error } }
+    }
+
+    var value: KafkaError? { first.withLock { $0 } }
+}

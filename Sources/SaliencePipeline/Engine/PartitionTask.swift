@@ -1,0 +1,105 @@
+import SalienceCore
+import SalienceKafka
+
+/// The estimator and input position of one assigned partition. State never
+/// crosses tasks, so a partition can move to another process through its
+/// checkpoint. Confined to the engine thread.
+final class PartitionTask {
+    /// What one input message became.
+    enum Outcome {
+        /// A sample to write.
+        case sample(WeightedSample)
+        /// Sampling did not keep the event.
+        case notKept(WeightedSample)
+        /// A sample already in the output before a restart: not written again.
+        case suppressedSample(WeightedSample)
+        /// A refused message to dead-letter.
+        case deadLetter(EventDecodingError)
+        /// A dead letter already written before a restart.
+        case suppressedDeadLetter(EventDecodingError)
+        /// An offset below the task's position (a redelivery): ignored.
+        case alreadyProcessed
+    }
+
+    let partition: KafkaTopicPartition
+    private(set) var estimator: ImportanceEstimator
+    /// The next input offset to process; `nil` until the first message when
+    /// the task started without a checkpoint.
+    private(set) var nextOffset: Int64?
+    /// Exactly-once: samples and dead letters with source offsets up to these are already written.
+    let suppressSamplesThrough: Int64
+    let suppressDeadLettersThrough: Int64
+    private(set) var eventsSinceCheckpoint = 0
+    private(set) var eventTimeAtCheckpoint: Int64?
+    /// The offset of the last checkpoint written (or restored).
+    private(set) var checkpointedOffset: Int64?
+    /// The id the next checkpoint record gets.
+    private(set) var nextRecordID: UInt64
+
+    init(
+        partition: KafkaTopicPartition,
+        estimator: ImportanceEstimator,
+        startOffset: Int64?,
+        recordID: UInt64,
+        suppressSamplesThrough: Int64,
+        suppressDeadLettersThrough: Int64
+    ) {
+        self.partition = partition
+        self.estimator = estimator
+        nextOffset = startOffset
+        checkpointedOffset = startOffset
+        nextRecordID = recordID
+        eventTimeAtCheckpoint = estimator.maxEventTime
+        self.suppressSamplesThrough = suppressSamplesThrough
+        self.suppressDeadLettersThrough = suppressDeadLettersThrough
+    }
+
+    /// Decodes, estimates, and says what to write.
+    func handle(_ message: KafkaConsumerMessage, decoder: EventDecoder) -> Outcome {
+        if let nextOffset, message.offset < nextOffset { return .alreadyProcessed }
+        nextOffset = message.offset + 1
+        eventsSinceCheckpoint += 1
+        let event: BehaviorEvent
+        do throws(EventDecodingError) {
+            event = try decoder.decode(message.value)
+        } catch {
+            return message.offset <= suppressDeadLettersThrough ? .suppressedDeadLetter(error) : .deadLetter(error)
+        }
+        let source = SourcePosition(topic: partition.topic, partition: partition.partition, offset: message.offset)
+        let result = estimator.process(event, source: source)
+        guard result.kept else { return .notKept(result.sample) }
+        return message.offset <= suppressSamplesThrough ? .suppressedSample(result.sample) : .sample(result.sample)
+    }
+
+    /// Whether the configured interval has passed since the last checkpoint.
+    func checkpointDue(everyEvents: Int, everyEventTime: Duration) -> Bool {
+        guard nextOffset != nil, nextOffset != checkpointedOffset else { return false }
+        if eventsSinceCheckpoint >= everyEvents { return true }
+        guard let now = estimator.maxEventTime else { return false }
+        guard let last = eventTimeAtCheckpoint else {
+            eventTimeAtCheckpoint = now
+            return false
+        }
+        return now - last >= everyEventTime.components.seconds * 1000
+    }
+
+    /// Whether there is anything a checkpoint would add.
+    var hasUncheckpointedProgress: Bool { nextOffset != nil && nextOffset != checkpointedOffset }
+
+    /// The checkpoint of the current state.
+    func checkpoint(group: String) -> PartitionCheckpoint? {
+        guard let nextOffset else { return nil }
+        return PartitionCheckpoint(
+            group: group, topic: partition.topic, partition: partition.partition,
+            nextOffset: nextOffset, estimatorState: estimator.encodedState()
+        )
+    }
+
+    /// Records that the checkpoint of the current state is stored.
+    func markCheckpointed() {
+        checkpointedOffset = nextOffset
+        eventsSinceCheckpoint = 0
+        eventTimeAtCheckpoint = estimator.maxEventTime
+        nextRecordID += 1
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import SalienceCore
+import SalienceKafka
+import Synchronization
+
+/// The streaming pipeline: consumer → decoder → one ``PartitionTask`` per
+/// assigned partition → producer, with checkpoints and the configured
+/// delivery guarantee. ``run()`` blocks its thread (librdkafka's calls block)
+/// until ``requestStop()``; then it drains, checkpoints, commits and leaves
+/// the group.
+public final class PipelineEngine: Sendable {
+    public let configuration: PipelineConfiguration
+    /// Counts, readable while it runs.
+    public let statistics = PipelineStatistics()
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// - Throws: ``PipelineError`` naming every invalid setting.
+    public init(configuration: PipelineConfiguration, logger: Logger) throws {
+        let errors = configuration.validationErrors()
+        guard errors.isEmpty else { throw PipelineError(.invalidConfiguration, errors.joined(separator: "; ")) }
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Asks ``run()`` to finish: stop fetching, drain, checkpoint, commit, leave.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+    }
+
+    /// Runs until stopped; returns after a clean shutdown.
+    ///
+    /// - Throws: ``PipelineError`` or ``KafkaError`` when the pipeline cannot
+    ///   continue without breaking its guarantee (it stops rather than lose or
+    ///   double a sample).
+    public func run() throws {
+        let loop = try EngineLoop(configuration: configuration, statistics: statistics, logger: logger)
+        try loop.run { self.stopRequested.load(ordering: .acquiring) }
+    }
+}
+
+/// Why the pipeline stopped or refused to start.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
+        public static let topicLayout = Code(rawValue: "topic_layout")
+        public static let incompatibleCheckpoint = Code(rawValue: "incompatible_checkpoint")
+        public static let deliveryFailed = Code(rawValue: "delivery_failed")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

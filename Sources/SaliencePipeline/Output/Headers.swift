@@ -1,0 +1,23 @@
+/// Names of the headers Salience writes.
+public enum SalienceHeader {
+    /// Input topic of a sample or dead letter.
+    public static let sourceTopic = "salience.source.topic"
+    /// Input partition of a sample or dead letter.
+    public static let sourcePartition = "salience.source.partition"
+    /// Input offset of a sample or dead letter (decimal).
+    public static let sourceOffset = "salience.source.offset"
+    /// A dead letter's reason (snake_case, see Schemas/README.md).
+    public static let reason = "salience.reason"
+    /// A dead letter's detail, in words.
+    public static let detail = "salience.detail"
+    /// Chunked records (checkpoints, model exports): record id, slot, chunk index and count, total bytes.
+    public static let recordID = "salience.record.id"
+    public static let recordSlot = "salience.record.slot"
+    public static let chunkIndex = "salience.chunk.index"
+    public static let chunkCount = "salience.chunk.count"
+    public static let recordBytes = "salience.record.bytes"
+    /// Model exports: format version, the input offset and watermark they reflect.
+    public static let modelFormat = "salience.model.format"
+    public static let modelNextOffset = "salience.model.next_offset"
+    public static let modelWatermark = "salience.model.watermark"
+}

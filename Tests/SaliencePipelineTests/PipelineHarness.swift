@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import SalienceCore
+import SalienceKafka
+import SaliencePipeline
+import Synchronization
+
+/// An embedded cluster with the pipeline's topics, helpers to feed it and
+/// read it back, and the reference: the core estimator fed each input
+/// partition directly.
+struct PipelineHarness {
+    let cluster: EmbeddedKafkaCluster
+    let logger = Logger(label: "salience.test")
+    let partitions: Int32
+    let events = "events"
+
+    init(partitions: Int32 = 16, brokers: Int = 3) throws {
+        self.partitions = partitions
+        cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
+        for topic in [events, "samples", "dead-letters", "checkpoints", "models"] {
+            try cluster.createTopic(topic, partitions: partitions)
+        }
+    }
+
+    var kafka: KafkaClientConfiguration {
+        KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-test")
+    }
+
+    /// A small estimator so checkpoints stay small on the embedded cluster's 5 MiB partitions.
+    static var estimator: EstimatorConfiguration {
+        var configuration = EstimatorConfiguration()
+        configuration.sketchEpsilon = 0.01
+        configuration.logQBucketBits = 12
+        configuration.features.bits = 15
+        return configuration
+    }
+
+    func configuration(group: String = "group-\(UUID().uuidString.prefix(8))", delivery: DeliveryMode = .exactlyOnce) -> PipelineConfiguration {
+        PipelineConfiguration(
+            kafka: kafka, group: group, inputTopics: [events], samplesTopic: "samples", deadLetterTopic: "dead-letters",
+            checkpointTopic: "checkpoints", modelsTopic: "models", delivery: delivery,
+            checkpointEveryEvents: 5_000, sessionTimeout: .seconds(6), estimator: Self.estimator
+        )
+    }
+
+    /// Produces messages keyed by user (librdkafka's partitioner), in order; waits for all acks.
+    func produce(_ values: [(key: String, value: [UInt8])]) throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, linger: .milliseconds(5)), logger: logger)
+        let failures = Atomic<Int>(0)
+        for (key, value) in values {
+            try producer.send(KafkaProducerMessage(topic: events, key: Array(key.utf8), value: value)) { result in
+                if case .failure = result { failures.add(1, ordering: .relaxed) }
+            }
+        }
+        try producer.flush(timeout: .seconds(60))
+        producer.close(timeout: .seconds(5))
+        precondition(failures.load(ordering: .relaxed) == 0, "test input could not be produced")
+    }
+
+    /// Every message of a topic, by partition, in offset order.
+    func readAll(_ topic: String) throws -> [Int32: [KafkaConsumerMessage]] {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka, isolationLevel: .readUncommitted), logger: logger)
+        defer { try? consumer.close() }
+        var result: [Int32: [KafkaConsumerMessage]] = [:]
+        var ends: [Int32: Int64] = [:]
+        for partition in 0..<partitions {
+            let (low, high) = try consumer.watermarks(of: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10))
+            precondition(low == 0, "\(topic)/\(partition) lost messages to retention (low watermark \(low))")
+            ends[partition] = high
+        }
+        try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ends.contains(where: { (result[$0.key]?.last?.offset ?? -1) + 1 < $0.value }), ContinuousClock.now < deadline {
+            for message in try consumer.poll(maxMessages: 5000, timeout: .milliseconds(100)) {
+                result[message.partition, default: []].append(message)
+            }
+        }
+        return result
+    }
+
+    /// What the core estimator makes of each input partition fed directly.
+    func reference(_ input: [Int32: [KafkaConsumerMessage]], configuration: EstimatorConfiguration = Self.estimator)
+        -> (samples: [Int32: [WeightedSample]], deadLetters: [Int32: [Int64]], estimators: [Int32: ImportanceEstimator])
+    {
+        let decoder = EventDecoder()
+        var samples: [Int32: [WeightedSample]] = [:]
+        var deadLetters: [Int32: [Int64]] = [:]
+        var estimators: [Int32: ImportanceEstimator] = [:]
+        for (partition, messages) in input {
+            var estimator = ImportanceEstimator(configuration: configuration)
+            for message in messages {
+                guard let event = try? decoder.decode(message.value) else {
+                    deadLetters[partition, default: []].append(message.offset)
+                    continue
+                }
+                let result = estimator.process(event, source: SourcePosition(topic: events, partition: partition, offset: message.offset))
+                if result.kept { samples[partition, default: []].append(result.sample) }
+            }
+            estimators[partition] = estimator
+        }
+        return (samples, deadLetters, estimators)
+    }
+
+    /// Runs the pipeline in-process until `done` holds, then stops it cleanly.
+    func run(_ configuration: PipelineConfiguration, timeout: Duration = .seconds(120), until done: (PipelineStatistics.Snapshot) -> Bool) async throws -> PipelineStatistics.Snapshot {
+        let engine = try PipelineEngine(configuration: configuration, logger: logger)
+        let service = PipelineService(engine: engine)
+        let running = Task { try await service.run() }
+        let deadline = ContinuousClock.now + timeout
+        while !done(engine.statistics.snapshot), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        engine.requestStop()
+        try await running.value
+        return engine.statistics.snapshot
+    }
+}
+
+/// Real events from ../shared/data (Taobao, time-sorted), as canonical JSON keyed by user.
+enum RealEvents {
+    static let directory: URL = {
+        if let path = ProcessInfo.processInfo.environment["SALIENCE_SHARED_DATA"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+    }()
+
+    static var available: Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent("taobao_userbehavior/UserBehavior_time-sorted_part1.csv").path)
+    }
+
+    static func taobao(_ count: Int) throws -> [(key: String, value: [UInt8])] {
+        var result: [(key: String, value: [UInt8])] = []
+        let importer = DatasetImporter(format: .taobao)
+        for file in ["UserBehavior_time-sorted_part1.csv", "UserBehavior_time-sorted_part2.csv"] {
+            let text = try String(contentsOf: directory.appendingPathComponent("taobao_userbehavior/\(file)"), encoding: .utf8)
+            for (index, line) in text.split(separator: "\n").enumerated() {
+                guard result.count < count else { return result }
+                if case .event(let event) = importer.row(line, number: index + 1) {
+                    result.append((event.userID, event.jsonBytes))
+                }
+            }
+        }
+        return result
+    }
+}
