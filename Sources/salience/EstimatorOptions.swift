@@ -12,6 +12,12 @@ struct EstimatorOptions: ParsableArguments {
     @Option(name: .long, help: "The online model has 2^bits weights.")
     var featureBits: Int = 20
 
+    @Option(name: .long, help: "Count-min sketch error ε relative to the decayed total (memory grows as 1/ε).")
+    var sketchEpsilon: Double = 1e-4
+
+    @Option(name: .long, help: "log-Q buckets are 2^bits.")
+    var logqBucketBits: Int = 20
+
     @Option(name: .long, help: "Half-life of item and user frequencies, in hours.")
     var frequencyHalfLifeHours: Double = 6
 
@@ -42,6 +48,8 @@ struct EstimatorOptions: ParsableArguments {
             configuration.samplingTargetRate = samplingRate
         }
         configuration.features.bits = featureBits
+        configuration.sketchEpsilon = sketchEpsilon
+        configuration.logQBucketBits = logqBucketBits
         guard frequencyHalfLifeHours > 0 else { throw ValidationError("--frequency-half-life-hours expects a number > 0") }
         configuration.frequencyHalfLife = .milliseconds(Int64(frequencyHalfLifeHours * 3_600_000))
         configuration.useClassBalance = !noClassBalance

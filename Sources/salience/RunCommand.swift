@@ -50,6 +50,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "…or after this many seconds of event time.")
     var checkpointSeconds: Int = 300
 
+    @Option(name: .long, help: "Consumer session timeout in milliseconds.")
+    var sessionTimeoutMs: Int = 10_000
+
     @OptionGroup var estimator: EstimatorOptions
 
     func run() async throws {
@@ -66,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.delivery = delivery.mode
         configuration.checkpointEveryEvents = checkpointEvents
         configuration.checkpointEveryEventTime = .seconds(checkpointSeconds)
+        configuration.sessionTimeout = .milliseconds(sessionTimeoutMs)
         configuration.estimator = try estimator.configuration()
         let engine: PipelineEngine
         do {

@@ -1,0 +1,89 @@
+import Foundation
+import SalienceCore
+import SalienceKafka
+import SaliencePipeline
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(8)))
+struct CrashRecoveryTests {
+    /// Sum of the samples topic's high watermarks.
+    func samplesWritten(_ harness: PipelineHarness, _ reader: KafkaConsumer) throws -> Int64 {
+        try (0..<harness.partitions).reduce(0) { total, partition in
+            total + (try reader.watermarks(of: KafkaTopicPartition(topic: "samples", partition: partition), timeout: .seconds(10)).high)
+        }
+    }
+
+    /// Kills `salience run` with SIGKILL at five moments spread over the stream
+    /// (after about 1/6, 2/6 … 5/6 of the samples, plus a random delay),
+    /// restarting it each time, then lets it finish.
+    func runWithCrashes(_ harness: PipelineHarness, delivery: DeliveryMode, expected: Int) async throws {
+        let group = "crash-\(UUID().uuidString.prefix(8))"
+        let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: harness.kafka), logger: harness.logger)
+        defer { try? reader.close() }
+        var generator = SplitMix64(seed: 2026)
+        for crash in 1...5 {
+            let process = try SalienceProcess(run: harness, group: group, delivery: delivery)
+            let before = try samplesWritten(harness, reader)
+            let target = max(before + 1, Int64(expected * crash / 6))
+            let deadline = ContinuousClock.now + .seconds(90)
+            while try samplesWritten(harness, reader) < target, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(Int64(generator.next() % 500)))
+            process.kill()
+        }
+        let last = try SalienceProcess(run: harness, group: group, delivery: delivery)
+        let deadline = ContinuousClock.now + .seconds(180)
+        var done = false
+        while !done, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            // Exactly once: every sample once. At least once: every source offset at least once.
+            done = try samplesWritten(harness, reader) >= Int64(expected)
+                && (delivery == .exactlyOnce || distinctSourceOffsets(harness) == expected)
+        }
+        #expect(last.terminate() == 0, "salience run exits 0 on SIGTERM")
+    }
+
+    /// Distinct (partition, source offset) pairs in the samples topic.
+    func distinctSourceOffsets(_ harness: PipelineHarness) throws -> Int {
+        try harness.readAll("samples").reduce(0) { total, entry in
+            total + Set(entry.value.compactMap { $0.headerNumber(SalienceHeader.sourceOffset) }).count
+        }
+    }
+
+    @Test(.enabled(if: RealEvents.available, "needs ../shared/data"))
+    func exactlyOnceSurvivesKillNine() async throws {
+        let harness = try PipelineHarness(partitions: 8)
+        let input = try RealEvents.taobao(30_000)
+        try harness.produce(input)
+        try await runWithCrashes(harness, delivery: .exactlyOnce, expected: input.count)
+
+        let reference = harness.reference(try harness.readAll(harness.events))
+        let samples = try harness.readAll("samples")
+        for partition in 0..<harness.partitions {
+            let written = samples[partition] ?? []
+            let expected = reference.samples[partition] ?? []
+            #expect(written.count == expected.count, "partition \(partition): no sample missing or doubled")
+            #expect(written.map(\.value) == expected.map(\.jsonBytes), "partition \(partition): identical to the uninterrupted run")
+        }
+    }
+
+    @Test(.enabled(if: RealEvents.available, "needs ../shared/data"))
+    func atLeastOnceLosesNothingAndBoundsDuplicates() async throws {
+        let harness = try PipelineHarness(partitions: 8)
+        let input = try RealEvents.taobao(30_000)
+        try harness.produce(input)
+        try await runWithCrashes(harness, delivery: .atLeastOnce, expected: input.count)
+
+        let reference = harness.reference(try harness.readAll(harness.events))
+        let samples = try harness.readAll("samples")
+        for partition in 0..<harness.partitions {
+            let written = samples[partition] ?? []
+            let offsets = written.compactMap { $0.headerNumber(SalienceHeader.sourceOffset) }
+            let expectedOffsets = Set((reference.samples[partition] ?? []).map { $0.source!.offset })
+            #expect(Set(offsets) == expectedOffsets, "partition \(partition): none missing")
+            // Each of the six runs re-emits at most one checkpoint interval (2,000 events).
+            #expect(offsets.count - expectedOffsets.count <= 6 * 2000, "partition \(partition): duplicates bounded")
+        }
+    }
+}
