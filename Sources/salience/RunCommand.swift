@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
     var checkpointEvents: Int = 100_000
 
     @Option(name: .long, help: "…or after this many seconds of event time.")
-    var checkpointSeconds: Int = 300
+    var checkpointSeconds: Int = 3600
 
     @Option(name: .long, help: "Consumer session timeout in milliseconds.")
     var sessionTimeoutMs: Int = 10_000

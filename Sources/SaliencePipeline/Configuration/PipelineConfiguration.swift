@@ -25,7 +25,8 @@ public struct PipelineConfiguration: Sendable {
     public var delivery: DeliveryMode
     /// Checkpoint a partition after this many events. Default: 100,000.
     public var checkpointEveryEvents: Int
-    /// …or after this much event time. Default: 5 minutes.
+    /// …or after this much event time (replays of old data cover event time
+    /// fast, so keep this well above the checkpoint's cost). Default: 1 hour.
     public var checkpointEveryEventTime: Duration
     /// Where a partition without checkpoint or committed offset starts. Default: `.earliest`.
     public var offsetReset: KafkaConsumerConfiguration.OffsetReset
@@ -56,7 +57,7 @@ public struct PipelineConfiguration: Sendable {
         checkpointDirectory: String? = nil,
         delivery: DeliveryMode = .exactlyOnce,
         checkpointEveryEvents: Int = 100_000,
-        checkpointEveryEventTime: Duration = .seconds(300),
+        checkpointEveryEventTime: Duration = .seconds(3600),
         offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
         pollBatch: Int = 1000,
         maxMessageBytes: Int = 900 * 1024,

@@ -1,0 +1,214 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SalienceCore
+import SalienceKafka
+import SaliencePipeline
+
+/// `salience bench`: throughput figures, each against a baseline measured in the same run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure decode, estimator and end-to-end throughput against baselines in the same run.",
+        discussion: """
+            core: Salience's decoder against Foundation's JSONDecoder on the same events, \
+            the estimator alone, and checkpoint size as distinct ids grow. \
+            pipeline: `salience run` end to end on the embedded broker against \
+            `kcat -C | kcat -P` passthrough of the same stream on the same broker (needs kcat). \
+            Build with -c release for meaningful figures.
+            """
+    )
+
+    @Option(name: .long, help: "core, pipeline or all.")
+    var suite: String = "all"
+
+    @Option(name: .long, help: "Events in the end-to-end stream.")
+    var events: Int = 1_000_000
+
+    @Option(name: .long, help: "Input partitions (the embedded broker keeps about 5 MiB per partition).")
+    var partitions: Int32 = 128
+
+    @Flag(name: .long, help: "Print the figures as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard ["core", "pipeline", "all"].contains(suite) else { throw ValidationError("--suite expects core, pipeline or all") }
+        guard events > 0, partitions > 0 else { throw ValidationError("--events and --partitions expect positive numbers") }
+    }
+
+    func run() async throws {
+        var figures: [(String, Double, String)] = []
+        if suite != "pipeline" { figures += CoreBenchmark().run() }
+        if suite != "core" { figures += try await PipelineBenchmark(events: events, partitions: partitions).run() }
+        if json {
+            let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        } else {
+            let width = figures.map(\.0.count).max() ?? 0
+            for (name, value, unit) in figures {
+                print(name.padding(toLength: width, withPad: " ", startingAt: 0), String(format: "%14.2f", value), unit)
+            }
+        }
+    }
+}
+
+/// Seconds elapsed running `body`.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+/// Peak resident set size of this process, in MiB (VmHWM).
+func peakResidentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kilobytes / 1024
+}
+
+struct CoreBenchmark {
+    struct CodableEvent: Decodable {
+        var user_id: String
+        var item_id: String
+        var type: String
+        var ts: Int64
+        var event_id: String?
+        var category_id: String?
+        var price: Double?
+        var session_id: String?
+    }
+
+    func run() -> [(String, Double, String)] {
+        let events = Array(SyntheticEventStream().prefix(200_000))
+        let encoded = events.map(\.jsonBytes)
+        let decoder = EventDecoder()
+        var decoded = 0
+        let salienceDecode = seconds {
+            for bytes in encoded where (try? decoder.decode(bytes)) != nil { decoded += 1 }
+        }
+        let foundation = JSONDecoder()
+        let data = encoded.map { Data($0) }
+        let foundationDecode = seconds {
+            for item in data where (try? foundation.decode(CodableEvent.self, from: item)) != nil { decoded += 1 }
+        }
+        precondition(decoded == 2 * encoded.count, "every benchmark event decodes")
+
+        var configuration = EstimatorConfiguration()
+        configuration.features.fields = [.user, .item, .category, .behavior, .hour, .weekday, .priceBucket, .session]
+        configuration.features.crosses = [FeatureCross(.user, .category), FeatureCross(.item, .hour)]
+        configuration.samplingEnabled = true
+        var estimator = ImportanceEstimator(configuration: configuration)
+        for event in events.prefix(50_000) { _ = estimator.process(event) }
+        var kept = 0
+        let estimate = seconds {
+            for event in events.dropFirst(50_000) where estimator.process(event).kept { kept += 1 }
+        }
+        let stateBytes = estimator.encodedState().count
+        // The same configuration after 10x more distinct users and items: state size must not change.
+        var wide = ImportanceEstimator(configuration: configuration)
+        for event in SyntheticEventStream(configuration: .init(users: 2_000_000, items: 1_000_000, seed: 9)).prefix(150_000) {
+            _ = wide.process(event)
+        }
+        let salienceRate = Double(encoded.count) / salienceDecode
+        let foundationRate = Double(encoded.count) / foundationDecode
+        return [
+            ("decode.salience.events_per_s", salienceRate, "events/s"),
+            ("decode.foundation_jsondecoder.events_per_s", foundationRate, "events/s"),
+            ("decode.ratio", salienceRate / foundationRate, "x JSONDecoder"),
+            ("estimator.events_per_s", Double(events.count - 50_000) / estimate, "events/s (8 fields + 2 crosses, all components)"),
+            ("estimator.state_bytes", Double(stateBytes), "bytes (default sizes)"),
+            ("estimator.state_bytes_10x_ids", Double(wide.encodedState().count), "bytes (10x distinct ids)"),
+        ]
+    }
+}
+
+struct PipelineBenchmark {
+    let events: Int
+    let partitions: Int32
+
+    func run() async throws -> [(String, Double, String)] {
+        var logger = Logger(label: "salience.bench")
+        logger.logLevel = .warning
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        for topic in ["events", "samples", "dead-letters", "passthrough"] {
+            try cluster.createTopic(topic, partitions: partitions)
+        }
+        for topic in ["checkpoints", "models"] { try cluster.createTopic(topic, partitions: 8) }
+        let client = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-bench")
+
+        FileHandle.standardError.write(Data("bench: producing \(events) events into \(partitions) partitions\n".utf8))
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, linger: .milliseconds(20)), logger: logger)
+        for event in SyntheticEventStream().prefix(events) {
+            try producer.send(KafkaProducerMessage(topic: "events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
+        }
+        try producer.flush(timeout: .seconds(600))
+        producer.close(timeout: .seconds(5))
+        // The embedded broker keeps about 5 MiB per partition: measure what it kept.
+        let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client), logger: logger)
+        var available = 0
+        for partition in 0..<partitions {
+            let (low, high) = try probe.watermarks(of: KafkaTopicPartition(topic: "events", partition: partition), timeout: .seconds(10))
+            available += Int(high - low)
+        }
+        try probe.close()
+        if available < events {
+            FileHandle.standardError.write(Data("bench: the broker kept \(available) of \(events) events; measuring those (use more --partitions)\n".utf8))
+        }
+
+        FileHandle.standardError.write(Data("bench: kcat -C | kcat -P passthrough\n".utf8))
+        let kcatSeconds = try seconds { try kcatPassthrough(cluster.bootstrapServers) }
+
+        FileHandle.standardError.write(Data("bench: salience run\n".utf8))
+        var configuration = PipelineConfiguration(
+            kafka: client, group: "bench-\(UUID().uuidString.prefix(8))", inputTopics: ["events"],
+            checkpointTopic: "checkpoints", modelsTopic: "models", checkpointEveryEvents: 250_000,
+            checkpointEveryEventTime: .seconds(7 * 86_400)
+        )
+        configuration.estimator.sketchEpsilon = 1e-3
+        configuration.estimator.features.bits = 18
+        configuration.estimator.logQBucketBits = 16
+        let engine = try PipelineEngine(configuration: configuration, logger: logger)
+        let service = PipelineService(engine: engine)
+        let start = ContinuousClock.now
+        let running = Task { try await service.run() }
+        while engine.statistics.snapshot.samplesOut < available {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let elapsed = ContinuousClock.now - start
+        engine.requestStop()
+        try await running.value
+        let salienceSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let salienceRate = Double(available) / salienceSeconds
+        let kcatRate = Double(available) / kcatSeconds
+        return [
+            ("pipeline.events", Double(available), "events in the stream"),
+            ("pipeline.salience_run.events_per_s", salienceRate, "events/s (group join included)"),
+            ("pipeline.kcat_passthrough.events_per_s", kcatRate, "events/s"),
+            ("pipeline.ratio", salienceRate / kcatRate, "x kcat passthrough"),
+            ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
+        ]
+    }
+
+    /// `kcat -C … -e | kcat -P …` copying the events topic, keys included.
+    private func kcatPassthrough(_ bootstrap: String) throws {
+        let consume = Process()
+        consume.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        consume.arguments = ["kcat", "-C", "-b", bootstrap, "-t", "events", "-o", "beginning", "-e", "-q", "-K", "\t"]
+        let produce = Process()
+        produce.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        produce.arguments = ["kcat", "-P", "-b", bootstrap, "-t", "passthrough", "-K", "\t"]
+        let pipe = Pipe()
+        consume.standardOutput = pipe
+        produce.standardInput = pipe
+        try produce.run()
+        try consume.run()
+        consume.waitUntilExit()
+        produce.waitUntilExit()
+        guard consume.terminationStatus == 0, produce.terminationStatus == 0 else {
+            throw ValidationError("kcat failed (is Debian's kcat installed?)")
+        }
+    }
+}
