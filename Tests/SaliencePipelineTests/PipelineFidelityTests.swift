@@ -9,7 +9,7 @@ struct PipelineFidelityTests {
     /// 100 k real Taobao events: one sample per valid event, equal byte for
     /// byte to the core estimator fed the same partition directly, and the
     /// newest model export equal to the estimator's model at that offset.
-    @Test(.enabled(if: RealEvents.available, "needs ../shared/data"))
+    @Test
     func samplesEqualTheCoreEstimatorFieldForField() async throws {
         let harness = try PipelineHarness()
         let input = try RealEvents.taobao(100_000)

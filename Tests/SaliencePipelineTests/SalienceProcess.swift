@@ -12,7 +12,7 @@ final class SalienceProcess {
     private let log: FileHandle
 
     /// Starts `salience run` against the harness's cluster; its output goes to a log file.
-    init(run harness: PipelineHarness, group: String, delivery: DeliveryMode, extra: [String] = []) throws {
+    init(run harness: PipelineHarness, group: String, delivery: DeliveryMode, checkpointEvents: Int = 2000) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: Self.executable.path + " (run `swift build` first)"])
         }
@@ -20,9 +20,9 @@ final class SalienceProcess {
         process.arguments = [
             "run", "--bootstrap", harness.cluster.bootstrapServers, "--group", group, "--topic", harness.events,
             "--samples-topic", "samples", "--dead-letter-topic", "dead-letters", "--checkpoint-topic", "checkpoints",
-            "--models-topic", "models", "--delivery", delivery.rawValue, "--checkpoint-events", "2000",
+            "--models-topic", "models", "--delivery", delivery.rawValue, "--checkpoint-events", String(checkpointEvents),
             "--session-timeout-ms", "3000", "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15",
-        ] + extra
+        ]
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("salience-\(group)-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         log = try FileHandle(forWritingTo: logURL)

@@ -10,7 +10,7 @@ struct ScaleOutTests {
     /// killed. Its partitions move to the others, which restore their state from
     /// checkpoints: the samples are exactly those of one uninterrupted estimator
     /// per partition, which they could not be had any partition restarted empty.
-    @Test(.enabled(if: RealEvents.available, "needs ../shared/data"))
+    @Test
     func partitionsMoveWithTheirState() async throws {
         let harness = try PipelineHarness(partitions: 12)
         let input = try RealEvents.taobao(36_000)
