@@ -10,11 +10,7 @@ struct BrokerFaultTests {
     /// commit: the run recovers by itself and its samples are exactly the reference's.
     @Test func recoversFromBrokerDownAndInjectedErrorsLosingNothing() async throws {
         let harness = try PipelineHarness(partitions: 6)
-        var stream = SyntheticEventStream(configuration: .init(users: 2000, items: 5000, seed: 77))
-        let input = (0..<20_000).map { _ -> (key: String, value: [UInt8]) in
-            let event = stream.next()!
-            return (event.userID, event.jsonBytes)
-        }
+        let input = PipelineHarness.synthetic(20_000, seed: 77)
         try harness.produce(input)
         let configuration = harness.configuration()
         let engine = try PipelineEngine(configuration: configuration, logger: harness.logger)
@@ -51,11 +47,7 @@ struct BrokerFaultTests {
     /// transactional offsets, so read_committed visibility is not asserted here.
     @Test func transactionalModeRunsItsFlow() async throws {
         let harness = try PipelineHarness(partitions: 4)
-        var stream = SyntheticEventStream(configuration: .init(users: 500, items: 2000, seed: 3))
-        let input = (0..<6000).map { _ -> (key: String, value: [UInt8]) in
-            let event = stream.next()!
-            return (event.userID, event.jsonBytes)
-        }
+        let input = PipelineHarness.synthetic(6000, users: 500, items: 2000, seed: 3)
         try harness.produce(input)
         let statistics = try await harness.run(harness.configuration(delivery: .transactional)) { $0.samplesOut == input.count }
         #expect(statistics.samplesOut == input.count)

@@ -57,6 +57,18 @@ struct PipelineHarness {
         precondition(failures.load(ordering: .relaxed) == 0, "test input could not be produced")
     }
 
+    /// `count` generated events keyed by user.
+    static func synthetic(_ count: Int, users: Int = 2000, items: Int = 5000, seed: UInt64) -> [(key: String, value: [UInt8])] {
+        SyntheticEventStream(configuration: .init(users: users, items: items, seed: seed)).prefix(count).map { ($0.userID, $0.jsonBytes) }
+    }
+
+    /// The sum of a topic's high watermarks: messages written so far.
+    func written(_ topic: String, reader: KafkaConsumer) throws -> Int64 {
+        try (0..<partitions).reduce(0) { total, partition in
+            total + (try reader.watermarks(of: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10)).high)
+        }
+    }
+
     /// Every message of a topic, by partition, in offset order.
     func readAll(_ topic: String) throws -> [Int32: [KafkaConsumerMessage]] {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka, isolationLevel: .readUncommitted), logger: logger)
@@ -133,9 +145,7 @@ enum RealEvents {
     }
 
     static func taobao(_ count: Int) throws -> [(key: String, value: [UInt8])] {
-        guard available else {
-            return SyntheticEventStream(configuration: .init(users: 20_000, items: 30_000, seed: 11)).prefix(count).map { ($0.userID, $0.jsonBytes) }
-        }
+        guard available else { return PipelineHarness.synthetic(count, users: 20_000, items: 30_000, seed: 11) }
         var result: [(key: String, value: [UInt8])] = []
         let importer = DatasetImporter(format: .taobao)
         for file in ["UserBehavior_time-sorted_part1.csv", "UserBehavior_time-sorted_part2.csv"] {

@@ -19,18 +19,13 @@ struct ScaleOutTests {
         let processes = try (0..<3).map { _ in try SalienceProcess(run: harness, group: group, delivery: .exactlyOnce) }
         let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: harness.kafka), logger: harness.logger)
         defer { try? reader.close() }
-        func written() throws -> Int64 {
-            try (0..<harness.partitions).reduce(0) {
-                $0 + (try reader.watermarks(of: KafkaTopicPartition(topic: "samples", partition: $1), timeout: .seconds(10)).high)
-            }
-        }
         var deadline = ContinuousClock.now + .seconds(90)
-        while try written() < Int64(input.count / 3), ContinuousClock.now < deadline {
+        while try harness.written("samples", reader: reader) < Int64(input.count / 3), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         processes[1].kill()
         deadline = ContinuousClock.now + .seconds(150)
-        while try written() < Int64(input.count), ContinuousClock.now < deadline {
+        while try harness.written("samples", reader: reader) < Int64(input.count), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(processes[0].terminate() == 0)
