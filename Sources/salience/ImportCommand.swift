@@ -96,18 +96,14 @@ struct ImportCommand: AsyncParsableCommand {
 /// Where imported events go: a Kafka topic (keyed by user) or a JSON-lines file.
 final class EventSink {
     private let producer: KafkaProducer?
-    private let file: FileHandle?
+    private let file: JSONLinesWriter?
     private let topic: String
     private let failures = Counter()
-    private var pending: [UInt8] = []
 
     init(toFile path: String?, topic: String, kafka: KafkaClientConfiguration) throws {
         self.topic = topic
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                throw ValidationError("cannot write '\(path)'")
-            }
-            file = handle
+            file = try JSONLinesWriter(path: path)
             producer = nil
         } else {
             file = nil
@@ -117,13 +113,13 @@ final class EventSink {
 
     func write(_ event: BehaviorEvent) throws {
         if let producer {
-            try producer.send(KafkaProducerMessage(topic: topic, key: Array(event.userID.utf8), value: event.jsonBytes)) { [failures] result in
+            // The record's timestamp is the event time, so replays can start and end at a time.
+            let message = KafkaProducerMessage(topic: topic, key: Array(event.userID.utf8), value: event.jsonBytes, timestampMilliseconds: event.timestamp)
+            try producer.send(message) { [failures] result in
                 if case .failure = result { failures.increment() }
             }
         } else {
-            pending += event.jsonBytes
-            pending.append(UInt8(ascii: "\n"))
-            if pending.count > 1 << 20 { flushFile() }
+            file?.append(event.jsonBytes)
         }
     }
 
@@ -133,14 +129,8 @@ final class EventSink {
             try producer.flush(timeout: .seconds(300))
             producer.close(timeout: .seconds(5))
         } else {
-            flushFile()
             try file?.close()
         }
         return failures.value
-    }
-
-    private func flushFile() {
-        file?.write(Data(pending))
-        pending.removeAll(keepingCapacity: true)
     }
 }

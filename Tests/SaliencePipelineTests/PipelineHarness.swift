@@ -43,12 +43,15 @@ struct PipelineHarness {
         )
     }
 
-    /// Produces messages keyed by user (librdkafka's partitioner), in order; waits for all acks.
+    /// Produces messages keyed by user (librdkafka's partitioner), in order,
+    /// stamped with their event time when they are events; waits for all acks.
     func produce(_ values: [(key: String, value: [UInt8])]) throws {
+        let decoder = EventDecoder()
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, linger: .milliseconds(5)), logger: logger)
         let failures = Atomic<Int>(0)
         for (key, value) in values {
-            try producer.send(KafkaProducerMessage(topic: events, key: Array(key.utf8), value: value)) { result in
+            let time = try? decoder.decode(value).timestamp
+            try producer.send(KafkaProducerMessage(topic: events, key: Array(key.utf8), value: value, timestampMilliseconds: time)) { result in
                 if case .failure = result { failures.add(1, ordering: .relaxed) }
             }
         }

@@ -192,11 +192,7 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func sourceHeaders(of message: KafkaConsumerMessage) -> [KafkaHeader] {
-        [
-            KafkaHeader(key: SalienceHeader.sourceTopic, string: message.topic),
-            KafkaHeader(key: SalienceHeader.sourcePartition, string: String(message.partition)),
-            KafkaHeader(key: SalienceHeader.sourceOffset, string: String(message.offset)),
-        ]
+        SalienceHeader.source(SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
     private func throwDeliveryFailure() throws {

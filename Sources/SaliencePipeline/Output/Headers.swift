@@ -1,3 +1,6 @@
+import SalienceCore
+import SalienceKafka
+
 /// Names of the headers Salience writes.
 public enum SalienceHeader {
     /// Input topic of a sample or dead letter.
@@ -20,4 +23,15 @@ public enum SalienceHeader {
     public static let modelFormat = "salience.model.format"
     public static let modelNextOffset = "salience.model.next_offset"
     public static let modelWatermark = "salience.model.watermark"
+}
+
+extension SalienceHeader {
+    /// The source-position headers of a sample or dead letter.
+    public static func source(_ position: SourcePosition) -> [KafkaHeader] {
+        [
+            KafkaHeader(key: sourceTopic, string: position.topic),
+            KafkaHeader(key: sourcePartition, string: String(position.partition)),
+            KafkaHeader(key: sourceOffset, string: String(position.offset)),
+        ]
+    }
 }

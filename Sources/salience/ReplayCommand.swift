@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SalienceCore
+import SalienceKafka
+import SaliencePipeline
+
+/// `salience replay`: rebuild the samples of a past window, deterministically.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a bounded range of historical topics through the estimator and write the samples.",
+        discussion: """
+            Reads only: never joins the live group, commits or writes checkpoints. Partitions \
+            are replayed one after another, so the same range gives byte-identical output. \
+            Use the same estimator flags as the `salience run` you want to reproduce.
+            """
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(name: .customLong("topic"), help: "Topic to replay (repeatable).")
+    var topics: [String] = ["events"]
+
+    @Option(name: .long, help: "earliest, an RFC 3339 time, or partition:offset[,partition:offset…] (topic/partition:offset with several topics).")
+    var from: String = "earliest"
+
+    @Option(name: .long, help: "end (the high watermarks at start-up) or an RFC 3339 time.")
+    var until: String = "end"
+
+    @Option(name: .long, help: "A checkpoint file to start its partition from (repeatable); the partition then starts at the checkpoint's offset.")
+    var state: [String] = []
+
+    @Option(name: .long, help: "Write samples as JSON lines to this file.")
+    var toFile: String?
+
+    @Option(name: .long, help: "Write samples to this topic (co-partitioned, keyed by user).")
+    var toTopic: String?
+
+    @OptionGroup var estimator: EstimatorOptions
+
+    func validate() throws {
+        guard (toFile == nil) != (toTopic == nil) else { throw ValidationError("give exactly one of --to-file or --to-topic") }
+        if let toFile, !toFile.hasSuffix(".jsonl") { throw ValidationError("--to-file writes JSON lines; name it *.jsonl (protobuf output is not built yet)") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "salience.replay")
+        logger.logLevel = .warning
+        let client = kafka.clientConfiguration(clientID: "salience-replay")
+        let estimatorConfiguration = try estimator.configuration()
+        let engine = ReplayEngine(kafka: client, estimator: estimatorConfiguration, logger: logger)
+
+        var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
+        var stateStarts: [KafkaTopicPartition: Int64] = [:]
+        for path in state {
+            let checkpoint = try PartitionCheckpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path))), expectedFingerprint: estimatorConfiguration.fingerprint)
+            let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
+            states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
+            stateStarts[partition] = checkpoint.nextOffset
+        }
+        var start = try parseStart()
+        if case .earliest = start, !stateStarts.isEmpty { start = .offsets(stateStarts) }
+        let ranges = try engine.ranges(topics: topics, start: start, end: try parseEnd())
+        for (partition, offset) in stateStarts where ranges.first(where: { $0.partition == partition })?.start != offset {
+            throw ValidationError("--state for \(partition) holds offset \(offset), but the replay of that partition starts elsewhere")
+        }
+
+        let sink = try SampleSink(file: toFile, topic: toTopic, kafka: client, logger: logger)
+        let total = ranges.reduce(0) { $0 + $1.count }
+        let progress = Progress(total: total, unit: "events")
+        let clock = ContinuousClock()
+        let began = clock.now
+        let summary = try engine.replay(ranges, states: states, emit: { try sink.write($0) }, progress: { progress.update(done: $0, items: $1) })
+        progress.finish(done: total, items: summary.events)
+        let failures = try sink.finish()
+        let elapsed = clock.now - began
+        print("replayed \(summary.events) events from \(ranges.filter { $0.count > 0 }.count) partitions: \(summary.samples) samples, \(summary.notKept) not kept by sampling, \(summary.deadLetters) dead letters, in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
+        if failures > 0 { throw ExitCode.failure }
+    }
+
+    private func parseStart() throws -> ReplayStart {
+        if from == "earliest" { return .earliest }
+        if let milliseconds = timestamp(from) { return .time(milliseconds) }
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for entry in from.split(separator: ",") {
+            var topic = topics[0]
+            var rest = Substring(entry)
+            if let slash = entry.lastIndex(of: "/") {
+                topic = String(entry[..<slash])
+                rest = entry[entry.index(after: slash)...]
+            }
+            let parts = rest.split(separator: ":")
+            guard parts.count == 2, let partition = Int32(parts[0]), let offset = Int64(parts[1]), partition >= 0, offset >= 0 else {
+                throw ValidationError("--from expects earliest, an RFC 3339 time or partition:offset[,…], got '\(entry)'")
+            }
+            guard topics.count == 1 || entry.contains("/") else { throw ValidationError("--from: with several topics write topic/partition:offset") }
+            offsets[KafkaTopicPartition(topic: topic, partition: partition)] = offset
+        }
+        return .offsets(offsets)
+    }
+
+    private func parseEnd() throws -> ReplayEnd {
+        if until == "end" { return .end }
+        guard let milliseconds = timestamp(until) else { throw ValidationError("--until expects end or an RFC 3339 time, got '\(until)'") }
+        return .time(milliseconds)
+    }
+
+    /// An RFC 3339 date-time in epoch ms, through the event decoder's own parser.
+    private func timestamp(_ text: String) -> Int64? {
+        let json = #"{"user_id":"u","item_id":"i","type":"view","ts":"\#(text)"}"#
+        let decoder = EventDecoder(configuration: .init(timestampRange: Int64.min...Int64.max))
+        return try? decoder.decode(Array(json.utf8)).timestamp
+    }
+}
+
+/// Where replayed samples go: a JSON-lines file or a topic.
+final class SampleSink {
+    private let file: JSONLinesWriter?
+    private let producer: KafkaProducer?
+    private let topic: String?
+    private let failures = Counter()
+
+    init(file path: String?, topic: String?, kafka: KafkaClientConfiguration, logger: Logger) throws {
+        self.topic = topic
+        if let path {
+            file = try JSONLinesWriter(path: path)
+            producer = nil
+        } else {
+            file = nil
+            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        }
+    }
+
+    func write(_ sample: WeightedSample) throws {
+        if let producer, let topic, let source = sample.source {
+            let message = KafkaProducerMessage(
+                topic: topic, partition: source.partition, key: Array(sample.userID.utf8), value: sample.jsonBytes,
+                headers: SalienceHeader.source(source)
+            )
+            try producer.send(message) { [failures] result in
+                if case .failure = result { failures.increment() }
+            }
+        } else {
+            file?.append(sample.jsonBytes)
+        }
+    }
+
+    func finish() throws -> Int {
+        if let producer {
+            try producer.flush(timeout: .seconds(300))
+            producer.close(timeout: .seconds(5))
+        } else {
+            try file?.close()
+        }
+        return failures.value
+    }
+}
