@@ -181,6 +181,16 @@ struct PipelineBenchmark {
         engine.requestStop()
         try await running.value
         let salienceSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+
+        FileHandle.standardError.write(Data("bench: salience replay of the same range\n".utf8))
+        let replay = ReplayEngine(kafka: client, estimator: configuration.estimator, logger: logger)
+        var replayed = 0
+        var replayedBytes = 0
+        let replaySeconds = try seconds {
+            let ranges = try replay.ranges(topics: ["events"], start: .earliest, end: .end)
+            replayed = try replay.replay(ranges) { replayedBytes += $0.jsonBytes.count }.samples
+        }
+        precondition(replayed == available, "the replay saw every event")
         let salienceRate = Double(available) / salienceSeconds
         let kcatRate = Double(available) / kcatSeconds
         return [
@@ -188,6 +198,9 @@ struct PipelineBenchmark {
             ("pipeline.salience_run.events_per_s", salienceRate, "events/s (group join included)"),
             ("pipeline.kcat_passthrough.events_per_s", kcatRate, "events/s"),
             ("pipeline.ratio", salienceRate / kcatRate, "x kcat passthrough"),
+            ("pipeline.replay.events_per_s", Double(available) / replaySeconds, "events/s (samples encoded, not written anywhere)"),
+            ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
+            ("pipeline.replay.sample_bytes", Double(replayedBytes), "bytes of sample JSON encoded by the replay"),
             ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
         ]
     }

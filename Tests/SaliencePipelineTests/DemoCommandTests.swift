@@ -30,5 +30,32 @@ struct DemoCommandTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("salience-demo/events").path)
         #expect(files.filter { $0.hasSuffix(".checkpoint") }.count == 4)
         #expect(files.filter { $0.hasSuffix(".model.json") }.count == 4)
+
+        // `salience inspect` reads them, and refuses one with a flipped bit.
+        let checkpoint = directory.appendingPathComponent("salience-demo/events/0.checkpoint")
+        let (status, inspected) = try run(["inspect", "checkpoint", checkpoint.path, "--feature-bits", "18", "--sketch-epsilon", "0.001", "--logq-bucket-bits", "16"])
+        #expect(status == 0)
+        #expect(inspected.contains("CRC-32C valid"))
+        #expect(inspected.contains("non-zero; progressive log-loss"))
+        var bytes = try Data(contentsOf: checkpoint)
+        bytes[bytes.count / 2] ^= 0x40
+        let corrupt = directory.appendingPathComponent("corrupt.checkpoint")
+        try bytes.write(to: corrupt)
+        let (badStatus, badText) = try run(["inspect", "checkpoint", corrupt.path])
+        #expect(badStatus != 0)
+        #expect(badText.contains("checksum_mismatch"))
+    }
+
+    private func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = SalienceProcess.executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 }
