@@ -138,6 +138,8 @@ public final class ReplayEngine {
         var configuration = KafkaConsumerConfiguration(client: kafka)
         configuration.client.clientID = kafka.clientID + "-replay"
         configuration.isolationLevel = .readCommitted
+        // A replay reads retained data: answer each fetch at once rather than wait for more.
+        configuration.client.properties["fetch.wait.max.ms"] = configuration.client.properties["fetch.wait.max.ms"] ?? "10"
         return try KafkaConsumer(configuration: configuration, logger: logger)
     }
 }
