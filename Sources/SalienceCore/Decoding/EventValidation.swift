@@ -55,6 +55,8 @@ struct EventValidation {
             return text
         case .integer(let digits, _):
             return digits
+        case .smallInteger(let value, _):
+            return String(value)
         case .nonFinite(let position):
             throw nonFinite(key, position)
         default:
@@ -90,6 +92,8 @@ struct EventValidation {
                 throw EventDecodingError(.timestampOutOfRange, "ts: \(digits.prefix(40)) does not fit in 64 bits (byte \(position))", field: "ts", position: position)
             }
             milliseconds = parsed
+        case .smallInteger(let value, _):
+            milliseconds = value
         case .string(let text, let position):
             guard let parsed = RFC3339.milliseconds(text) else {
                 throw EventDecodingError(
@@ -118,6 +122,7 @@ struct EventValidation {
         switch value {
         case .absent, .null: return nil
         case .number(let number, _): return number
+        case .smallInteger(let value, _): return Double(value)
         case .integer(let digits, let position):
             guard let number = Double(digits), number.isFinite else { throw nonFinite(key, position) }
             return number
@@ -129,6 +134,7 @@ struct EventValidation {
     private func optionalInteger(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> Int64? {
         switch value {
         case .absent, .null: return nil
+        case .smallInteger(let value, _): return value
         case .integer(let digits, let position):
             guard let number = Int64(digits) else {
                 throw EventDecodingError(.invalidValue, "\(key.name): \(digits.prefix(40)) does not fit in 64 bits", field: key.name, position: position)

@@ -67,6 +67,8 @@ struct FlatEventScanner {
             switch scalar() {
             case .string(let text, _): entries.append(.init(key: key, value: .string(text)))
             case .number(let value, _): entries.append(.init(key: key, value: .number(value)))
+            case .smallInteger(let value, _):
+                entries.append(.init(key: key, value: .number(Double(value))))
             case .integer(let digits, _):
                 guard let value = Double(digits), value.isFinite else { return nil }
                 entries.append(.init(key: key, value: .number(value)))
@@ -91,11 +93,9 @@ struct FlatEventScanner {
             guard let end = JSONNumberGrammar.end(of: bytes, from: index) else { return nil }
             index = end.index
             let number = UnsafeRawBufferPointer(rebasing: bytes[start..<end.index])
-            if !end.isInteger, let value = DecimalParsing.fastDouble(number) {
-                return .number(value, position: start)
-            }
+            if end.isInteger { return .integerLiteral(number, position: start) }
+            if let value = DecimalParsing.fastDouble(number) { return .number(value, position: start) }
             let text = String(decoding: number, as: UTF8.self)
-            if end.isInteger { return .integer(text, position: start) }
             guard let value = Double(text), value.isFinite else { return nil }
             return .number(value, position: start)
         case UInt8(ascii: "n"):

@@ -93,6 +93,8 @@ struct JSONEventParser {
             let field = "context.\(key.prefix(64))"
             switch value {
             case .string(let text, _): entries.append(.init(key: key, value: .string(text)))
+            case .smallInteger(let value, _):
+                entries.append(.init(key: key, value: .number(Double(value))))
             case .integer(let digits, let position):
                 guard let number = Double(digits), number.isFinite else {
                     throw EventDecodingError(.nonFiniteNumber, "\(field): beyond a double's range at byte \(position)", field: field, position: position)
@@ -195,8 +197,9 @@ struct JSONEventParser {
         let start = index
         guard let end = JSONNumberGrammar.end(of: bytes, from: index) else { throw malformed("invalid number") }
         index = end.index
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end.index]), as: UTF8.self)
-        if end.isInteger { return .integer(text, position: start) }
+        let number = UnsafeRawBufferPointer(rebasing: bytes[start..<end.index])
+        if end.isInteger { return .integerLiteral(number, position: start) }
+        let text = String(decoding: number, as: UTF8.self)
         guard let value = Double(text), value.isFinite else { return .nonFinite(position: start) }
         return .number(value, position: start)
     }

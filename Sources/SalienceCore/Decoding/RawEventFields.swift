@@ -3,8 +3,10 @@ enum RawValue: Sendable {
     case absent
     case null(position: Int)
     case string(String, position: Int)
-    /// An integer literal, kept as its text so ids of any length survive.
+    /// An integer literal too long for 64 bits, kept as its text so ids of any length survive.
     case integer(String, position: Int)
+    /// An integer literal that fits in 64 bits.
+    case smallInteger(Int64, position: Int)
     /// A number with a fraction or exponent.
     case number(Double, position: Int)
     case nonFinite(position: Int)
@@ -15,7 +17,7 @@ enum RawValue: Sendable {
     var position: Int? {
         switch self {
         case .absent: nil
-        case .null(let position), .string(_, let position), .integer(_, let position), .number(_, let position),
+        case .null(let position), .string(_, let position), .integer(_, let position), .smallInteger(_, let position), .number(_, let position),
              .nonFinite(let position), .bool(let position), .object(let position), .array(let position):
             position
         }
@@ -26,13 +28,36 @@ enum RawValue: Sendable {
         case .absent: "nothing"
         case .null: "null"
         case .string: "a string"
-        case .integer: "an integer"
+        case .integer, .smallInteger: "an integer"
         case .number: "a non-integer number"
         case .nonFinite: "a non-finite number"
         case .bool: "a boolean"
         case .object: "an object"
         case .array: "an array"
         }
+    }
+}
+
+extension RawValue {
+    /// An integer literal's value: parsed straight from its bytes when it fits
+    /// in 64 bits, kept as text otherwise.
+    static func integerLiteral(_ bytes: UnsafeRawBufferPointer, position: Int) -> RawValue {
+        var index = 0
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+        }
+        // 18 digits always fit; longer literals keep their text.
+        if bytes.count - index <= 18 {
+            var value: Int64 = 0
+            while index < bytes.count {
+                value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            return .smallInteger(negative ? -value : value, position: position)
+        }
+        return .integer(String(decoding: bytes, as: UTF8.self), position: position)
     }
 }
 
