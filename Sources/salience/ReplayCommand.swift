@@ -31,7 +31,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A checkpoint file to start its partition from (repeatable); the partition then starts at the checkpoint's offset.")
     var state: [String] = []
 
-    @Option(name: .long, help: "Write samples as JSON lines to this file.")
+    @Option(name: .long, help: "Write samples to this file: JSON lines (*.jsonl) or length-delimited protobuf (*.pb, Schemas/weighted_sample.proto).")
     var toFile: String?
 
     @Option(name: .long, help: "Write samples to this topic (co-partitioned, keyed by user).")
@@ -41,7 +41,9 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (toFile == nil) != (toTopic == nil) else { throw ValidationError("give exactly one of --to-file or --to-topic") }
-        if let toFile, !toFile.hasSuffix(".jsonl") { throw ValidationError("--to-file writes JSON lines; name it *.jsonl (protobuf output is not built yet)") }
+        if let toFile, !toFile.hasSuffix(".jsonl"), !toFile.hasSuffix(".pb") {
+            throw ValidationError("--to-file expects a name ending in .jsonl (JSON lines) or .pb (length-delimited protobuf)")
+        }
     }
 
     func run() async throws {
@@ -117,17 +119,24 @@ struct ReplayCommand: AsyncParsableCommand {
 /// Where replayed samples go: a JSON-lines file or a topic.
 final class SampleSink {
     private let file: JSONLinesWriter?
+    private let protobufFile: DelimitedFileWriter?
     private let producer: KafkaProducer?
     private let topic: String?
     private let failures = Counter()
 
     init(file path: String?, topic: String?, kafka: KafkaClientConfiguration, logger: Logger) throws {
         self.topic = topic
-        if let path {
+        if let path, path.hasSuffix(".pb") {
+            file = nil
+            protobufFile = try DelimitedFileWriter(path: path)
+            producer = nil
+        } else if let path {
             file = try JSONLinesWriter(path: path)
+            protobufFile = nil
             producer = nil
         } else {
             file = nil
+            protobufFile = nil
             producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
         }
     }
@@ -141,6 +150,8 @@ final class SampleSink {
             try producer.send(message) { [failures] result in
                 if case .failure = result { failures.increment() }
             }
+        } else if let protobufFile {
+            protobufFile.append(sample.lengthDelimitedProtobuf)
         } else {
             file?.append(sample.jsonBytes)
         }
@@ -152,6 +163,7 @@ final class SampleSink {
             producer.close(timeout: .seconds(5))
         } else {
             try file?.close()
+            try protobufFile?.close()
         }
         return failures.value
     }

@@ -54,6 +54,26 @@ struct ReplayTests {
         #expect(first == second)
         #expect(first.split(separator: UInt8(ascii: "\n")).count == input.count)
 
+        // The same range as length-delimited protobuf: one record per sample.
+        let protobuf = try replay("samples.pb")
+        var index = 0
+        var records = 0
+        while index < protobuf.count {
+            var length = 0
+            var shift = 0
+            while true {
+                let byte = protobuf[index]
+                index += 1
+                length |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            index += length
+            records += 1
+        }
+        #expect(index == protobuf.count)
+        #expect(records == input.count)
+
         // From the median event time: every replayed event is at or after it, and none before it is missing.
         let times = input.compactMap { try? EventDecoder().decode($0.value).timestamp }.sorted()
         let middle = times[times.count / 2]

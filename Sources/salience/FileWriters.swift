@@ -3,6 +3,23 @@ import Foundation
 
 /// Appends JSON documents, one per line, to a file, in 1 MiB writes.
 final class JSONLinesWriter {
+    private let file: DelimitedFileWriter
+
+    init(path: String) throws {
+        file = try DelimitedFileWriter(path: path)
+    }
+
+    func append(_ document: [UInt8]) {
+        file.append(document + [UInt8(ascii: "\n")])
+    }
+
+    func close() throws {
+        try file.close()
+    }
+}
+
+/// Appends records (already framed) to a file, in 1 MiB writes.
+final class DelimitedFileWriter {
     private let handle: FileHandle
     private var pending: [UInt8] = []
 
@@ -13,9 +30,8 @@ final class JSONLinesWriter {
         self.handle = handle
     }
 
-    func append(_ document: [UInt8]) {
-        pending += document
-        pending.append(UInt8(ascii: "\n"))
+    func append(_ record: [UInt8]) {
+        pending += record
         if pending.count > 1 << 20 { flush() }
     }
 
