@@ -147,6 +147,7 @@ struct WeightedSampleRecord {
     let userID: String
     let itemID: String
     let type: String
+    let label: Int
     let weight: Double
     let objective: [String: Double]
     let sampling: [String: Double]
@@ -160,6 +161,7 @@ struct WeightedSampleRecord {
         userID = object["user_id"] as? String ?? ""
         itemID = object["item_id"] as? String ?? ""
         type = object["type"] as? String ?? ""
+        label = object["label"] as? Int ?? 0
         weight = object["weight"] as? Double ?? 0
         modelScore = object["model_score"] as? Double ?? 0
         logQ = object["log_q"] as? Double ?? 0

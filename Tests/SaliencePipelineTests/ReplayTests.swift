@@ -14,7 +14,8 @@ struct ReplayTests {
         let harness = try PipelineHarness(partitions: 6)
         let input = try RealEvents.taobao(20_000)
         try harness.produce(input)
-        _ = try await harness.run(harness.configuration()) { $0.samplesOut == input.count }
+        let liveGroup = "live-\(UUID().uuidString.prefix(8))"
+        _ = try await harness.run(harness.configuration(group: liveGroup)) { $0.samplesOut == input.count }
         let live = try harness.readAll("samples")
 
         let engine = ReplayEngine(kafka: harness.kafka, estimator: PipelineHarness.estimator, logger: harness.logger)
@@ -25,6 +26,14 @@ struct ReplayTests {
         #expect(summary.samples == input.count)
         for partition in 0..<harness.partitions {
             #expect(replayed[partition] ?? [] == (live[partition] ?? []).map(\.value), "partition \(partition)")
+        }
+
+        // The live run's newest checkpoints, read back from the topic, stand at each partition's end.
+        let store = CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
+        let events = try harness.readAll(harness.events)
+        for partition in 0..<harness.partitions {
+            let newest = try store.newest(group: liveGroup, topic: harness.events, partition: partition)
+            #expect(newest?.checkpoint.nextOffset == Int64(events[partition]?.count ?? 0), "partition \(partition)")
         }
     }
 
@@ -53,6 +62,19 @@ struct ReplayTests {
         let second = try replay("second.jsonl")
         #expect(first == second)
         #expect(first.split(separator: UInt8(ascii: "\n")).count == input.count)
+
+        // `salience inspect samples` reads the file back as a table.
+        let table = Process()
+        table.executableURL = SalienceProcess.executable
+        table.arguments = ["inspect", "samples", directory.appendingPathComponent("first.jsonl").path, "--limit", "5"]
+        let output = Pipe()
+        table.standardOutput = output
+        try table.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        table.waitUntilExit()
+        #expect(table.terminationStatus == 0)
+        #expect(text.split(separator: "\n").count == 6)
+        #expect(text.hasPrefix("type"))
 
         // The same range as length-delimited protobuf: one record per sample.
         let protobuf = try replay("samples.pb")
