@@ -57,9 +57,10 @@ final class EngineLoop: @unchecked Sendable {
         consumerConfiguration.client.properties["max.poll.interval.ms"] = consumerConfiguration.client.properties["max.poll.interval.ms"] ?? "300000"
         consumer = try KafkaConsumer(
             configuration: consumerConfiguration,
+            // Weak: the consumer is owned by this loop, and a strong capture would keep both alive.
             rebalanceHandler: KafkaRebalanceHandler(
-                assigned: { [self] partitions in assign(partitions) },
-                revoked: { [self] partitions in revoke(partitions) }
+                assigned: { [weak self] partitions in self?.assign(partitions) ?? [] },
+                revoked: { [weak self] partitions in self?.revoke(partitions) }
             ),
             logger: logger
         )
