@@ -60,9 +60,11 @@ struct PipelineHarness {
         precondition(failures.load(ordering: .relaxed) == 0, "test input could not be produced")
     }
 
-    /// `count` generated events keyed by user.
+    /// `count` generated events keyed by user. User activity is flattened
+    /// (Zipf 0.5) so no partition outgrows the embedded broker's 5 MiB.
     static func synthetic(_ count: Int, users: Int = 2000, items: Int = 5000, seed: UInt64) -> [(key: String, value: [UInt8])] {
-        SyntheticEventStream(configuration: .init(users: users, items: items, seed: seed)).prefix(count).map { ($0.userID, $0.jsonBytes) }
+        SyntheticEventStream(configuration: .init(users: users, items: items, userExponent: 0.5, seed: seed))
+            .prefix(count).map { ($0.userID, $0.jsonBytes) }
     }
 
     /// The sum of a topic's high watermarks: messages written so far.
@@ -148,7 +150,7 @@ enum RealEvents {
     }
 
     static func taobao(_ count: Int) throws -> [(key: String, value: [UInt8])] {
-        guard available else { return PipelineHarness.synthetic(count, users: 20_000, items: 30_000, seed: 11) }
+        guard available else { return PipelineHarness.synthetic(count, users: 50_000, items: 30_000, seed: 11) }
         var result: [(key: String, value: [UInt8])] = []
         let importer = DatasetImporter(format: .taobao)
         for file in ["UserBehavior_time-sorted_part1.csv", "UserBehavior_time-sorted_part2.csv"] {
