@@ -1,20 +1,46 @@
 import ArgumentParser
 import Foundation
+import Logging
+import SalienceKafka
 
-/// Appends JSON documents, one per line, to a file, in 1 MiB writes.
-final class JSONLinesWriter {
-    private let file: DelimitedFileWriter
+/// Where a command's records go: a file (records framed by the caller) or a
+/// Kafka topic. Counts what could not be delivered.
+final class RecordSink {
+    private let file: DelimitedFileWriter?
+    private let producer: KafkaProducer?
+    private let failures = Counter()
 
-    init(path: String) throws {
-        file = try DelimitedFileWriter(path: path)
+    /// A file sink when `path` is given, else a producer to `kafka`.
+    init(path: String?, kafka: KafkaClientConfiguration, logger: Logger) throws {
+        if let path {
+            file = try DelimitedFileWriter(path: path)
+            producer = nil
+        } else {
+            file = nil
+            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, linger: .milliseconds(20)), logger: logger)
+        }
     }
 
-    func append(_ document: [UInt8]) {
-        file.append(document + [UInt8(ascii: "\n")])
+    /// Writes one record: `fileRecord` to a file sink, `message` to a topic sink.
+    func write(fileRecord: @autoclosure () -> [UInt8], message: @autoclosure () -> KafkaProducerMessage) throws {
+        if let producer {
+            try producer.send(message()) { [failures] result in
+                if case .failure = result { failures.increment() }
+            }
+        } else {
+            file?.append(fileRecord())
+        }
     }
 
-    func close() throws {
-        try file.close()
+    /// Flushes everything; returns how many records could not be delivered.
+    func finish() throws -> Int {
+        if let producer {
+            try producer.flush(timeout: .seconds(300))
+            producer.close(timeout: .seconds(5))
+        } else {
+            try file?.close()
+        }
+        return failures.value
     }
 }
 

@@ -47,14 +47,22 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let sink = try EventSink(toFile: toFile, topic: topic, kafka: kafka.clientConfiguration(clientID: "salience-import"))
+        let sink = try RecordSink(path: toFile, kafka: kafka.clientConfiguration(clientID: "salience-import"), logger: Logger(label: "salience.import"))
+        let topic = self.topic
+        func write(_ event: BehaviorEvent) throws {
+            // A record's timestamp is its event time, so replays can start and end at a time.
+            try sink.write(
+                fileRecord: event.jsonBytes + [UInt8(ascii: "\n")],
+                message: KafkaProducerMessage(topic: topic, key: Array(event.userID.utf8), value: event.jsonBytes, timestampMilliseconds: event.timestamp)
+            )
+        }
         var counts: [BehaviorType: Int] = [:]
         var badRows = 0
         var rows = 0
         if let synthetic {
             let progress = Progress(total: Int64(synthetic), unit: "events")
             for event in SyntheticEventStream(configuration: .init(seed: seed)).prefix(synthetic) {
-                try sink.write(event)
+                try write(event)
                 counts[event.type, default: 0] += 1
                 rows += 1
                 progress.update(done: Int64(rows), items: rows)
@@ -69,7 +77,7 @@ struct ImportCommand: AsyncParsableCommand {
                 rows += 1
                 switch importer.row(line, number: rows) {
                 case .event(let event):
-                    try sink.write(event)
+                    try write(event)
                     counts[event.type, default: 0] += 1
                 case .skipped:
                     break
@@ -90,47 +98,5 @@ struct ImportCommand: AsyncParsableCommand {
         let byType = BehaviorType.allCases.compactMap { type in counts[type].map { "\(type.name) \($0)" } }.joined(separator: ", ")
         print("imported \(imported) events (\(byType)) from \(rows) rows; \(badRows) bad rows; \(failures) not delivered")
         if failures > 0 { throw ExitCode.failure }
-    }
-}
-
-/// Where imported events go: a Kafka topic (keyed by user) or a JSON-lines file.
-final class EventSink {
-    private let producer: KafkaProducer?
-    private let file: JSONLinesWriter?
-    private let topic: String
-    private let failures = Counter()
-
-    init(toFile path: String?, topic: String, kafka: KafkaClientConfiguration) throws {
-        self.topic = topic
-        if let path {
-            file = try JSONLinesWriter(path: path)
-            producer = nil
-        } else {
-            file = nil
-            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka, linger: .milliseconds(20)), logger: Logger(label: "salience.import"))
-        }
-    }
-
-    func write(_ event: BehaviorEvent) throws {
-        if let producer {
-            // The record's timestamp is the event time, so replays can start and end at a time.
-            let message = KafkaProducerMessage(topic: topic, key: Array(event.userID.utf8), value: event.jsonBytes, timestampMilliseconds: event.timestamp)
-            try producer.send(message) { [failures] result in
-                if case .failure = result { failures.increment() }
-            }
-        } else {
-            file?.append(event.jsonBytes)
-        }
-    }
-
-    /// Flushes everything; returns how many events could not be delivered.
-    func finish() throws -> Int {
-        if let producer {
-            try producer.flush(timeout: .seconds(300))
-            producer.close(timeout: .seconds(5))
-        } else {
-            try file?.close()
-        }
-        return failures.value
     }
 }

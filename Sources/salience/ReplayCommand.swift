@@ -68,12 +68,23 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--state for \(partition) holds offset \(offset), but the replay of that partition starts elsewhere")
         }
 
-        let sink = try SampleSink(file: toFile, topic: toTopic, kafka: client, logger: logger)
+        let sink = try RecordSink(path: toFile, kafka: client, logger: logger)
+        let protobuf = toFile?.hasSuffix(".pb") == true
+        let toTopic = self.toTopic ?? ""
+        func write(_ sample: WeightedSample) throws {
+            try sink.write(
+                fileRecord: protobuf ? sample.lengthDelimitedProtobuf : sample.jsonBytes + [UInt8(ascii: "\n")],
+                message: KafkaProducerMessage(
+                    topic: toTopic, partition: sample.source?.partition, key: Array(sample.userID.utf8), value: sample.jsonBytes,
+                    headers: sample.source.map(SalienceHeader.source) ?? []
+                )
+            )
+        }
         let total = ranges.reduce(0) { $0 + $1.count }
         let progress = Progress(total: total, unit: "events")
         let clock = ContinuousClock()
         let began = clock.now
-        let summary = try engine.replay(ranges, states: states, emit: { try sink.write($0) }, progress: { progress.update(done: $0, items: $1) })
+        let summary = try engine.replay(ranges, states: states, emit: write, progress: { progress.update(done: $0, items: $1) })
         progress.finish(done: total, items: summary.events)
         let failures = try sink.finish()
         let elapsed = clock.now - began
@@ -113,58 +124,5 @@ struct ReplayCommand: AsyncParsableCommand {
         let json = #"{"user_id":"u","item_id":"i","type":"view","ts":"\#(text)"}"#
         let decoder = EventDecoder(configuration: .init(timestampRange: Int64.min...Int64.max))
         return try? decoder.decode(Array(json.utf8)).timestamp
-    }
-}
-
-/// Where replayed samples go: a JSON-lines file or a topic.
-final class SampleSink {
-    private let file: JSONLinesWriter?
-    private let protobufFile: DelimitedFileWriter?
-    private let producer: KafkaProducer?
-    private let topic: String?
-    private let failures = Counter()
-
-    init(file path: String?, topic: String?, kafka: KafkaClientConfiguration, logger: Logger) throws {
-        self.topic = topic
-        if let path, path.hasSuffix(".pb") {
-            file = nil
-            protobufFile = try DelimitedFileWriter(path: path)
-            producer = nil
-        } else if let path {
-            file = try JSONLinesWriter(path: path)
-            protobufFile = nil
-            producer = nil
-        } else {
-            file = nil
-            protobufFile = nil
-            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
-        }
-    }
-
-    func write(_ sample: WeightedSample) throws {
-        if let producer, let topic, let source = sample.source {
-            let message = KafkaProducerMessage(
-                topic: topic, partition: source.partition, key: Array(sample.userID.utf8), value: sample.jsonBytes,
-                headers: SalienceHeader.source(source)
-            )
-            try producer.send(message) { [failures] result in
-                if case .failure = result { failures.increment() }
-            }
-        } else if let protobufFile {
-            protobufFile.append(sample.lengthDelimitedProtobuf)
-        } else {
-            file?.append(sample.jsonBytes)
-        }
-    }
-
-    func finish() throws -> Int {
-        if let producer {
-            try producer.flush(timeout: .seconds(300))
-            producer.close(timeout: .seconds(5))
-        } else {
-            try file?.close()
-            try protobufFile?.close()
-        }
-        return failures.value
     }
 }
