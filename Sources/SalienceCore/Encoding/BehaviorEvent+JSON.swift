@@ -1,4 +1,4 @@
-extension BehaviorEvent {
+extension BehaviorEvent: JSONWritable {
     /// The event in canonical JSON (Schemas/behavior-event.schema.json): `ts`
     /// in epoch milliseconds, optional fields only when present.
     public func write(to writer: inout JSONWriter) {
@@ -23,12 +23,5 @@ extension BehaviorEvent {
             writer.endObject()
         }
         writer.endObject()
-    }
-
-    /// The event as canonical JSON bytes.
-    public var jsonBytes: [UInt8] {
-        var writer = JSONWriter()
-        write(to: &writer)
-        return writer.take()
     }
 }

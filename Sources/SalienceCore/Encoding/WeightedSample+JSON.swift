@@ -1,4 +1,4 @@
-extension WeightedSample {
+extension WeightedSample: JSONWritable {
     /// The sample as one compact JSON object (Schemas/weighted-sample.schema.json).
     /// Objective and sampling components sit in objects of their own.
     public func write(to writer: inout JSONWriter) {
@@ -33,12 +33,5 @@ extension WeightedSample {
             writer.endObject()
         }
         writer.endObject()
-    }
-
-    /// The sample as JSON bytes.
-    public var jsonBytes: [UInt8] {
-        var writer = JSONWriter()
-        write(to: &writer)
-        return writer.take()
     }
 }
