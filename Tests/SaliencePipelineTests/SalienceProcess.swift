@@ -31,6 +31,11 @@ final class SalienceProcess {
         try process.run()
     }
 
+    /// A test that fails early must not leave its child running.
+    deinit {
+        if process.isRunning { kill() }
+    }
+
     /// kill -9.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
