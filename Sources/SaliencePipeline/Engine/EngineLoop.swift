@@ -77,14 +77,15 @@ final class EngineLoop: @unchecked Sendable {
                 let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
                 if let restoreFailure { throw restoreFailure }
                 try beginTransactionIfNeeded()
-                for message in messages { try handle(message) }
+                for message in messages {
+                    try handle(message)
+                    // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
+                    if let task = tasks[message.topicPartition],
+                       task.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime) {
+                        try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
+                    }
+                }
                 try throwDeliveryFailure()
-                let due = tasks.values.filter {
-                    $0.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime)
-                }
-                if !due.isEmpty {
-                    try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : due)
-                }
             }
             logger.info("pipeline stopping: draining, checkpointing, committing")
             try checkpoint(Array(tasks.values))
