@@ -56,8 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
     try body()
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return (ContinuousClock.now - start).totalSeconds
 }
 
 /// Peak resident set size of this process, in MiB (VmHWM).
@@ -187,7 +186,7 @@ struct PipelineBenchmark {
         let elapsed = ContinuousClock.now - start
         engine.requestStop()
         try await running.value
-        let salienceSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let salienceSeconds = elapsed.totalSeconds
 
         FileHandle.standardError.write(Data("bench: salience replay of the same range\n".utf8))
         let replay = ReplayEngine(kafka: client, estimator: configuration.estimator, logger: logger)

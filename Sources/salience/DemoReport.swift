@@ -14,7 +14,7 @@ struct DemoReport {
 
     func render() -> String {
         var lines: [String] = []
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.totalSeconds
         lines.append("")
         lines.append("== Summary")
         lines.append("events in:    \(statistics.eventsIn)")

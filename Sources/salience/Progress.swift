@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// Progress on standard error: a bar with rate and ETA on a terminal, a plain
 /// line every few seconds otherwise.
@@ -28,7 +29,7 @@ final class Progress {
     }
 
     private func write(done: Int64, items: Int, final: Bool) {
-        let elapsed = max(seconds(since: start), 1e-6)
+        let elapsed = max((ContinuousClock.now - start).totalSeconds, 1e-6)
         let rate = Double(items) / elapsed
         var line = String(format: "%d %@, %.0f %@/s", items, unit, rate, unit)
         if let total, total > 0 {
@@ -45,10 +46,5 @@ final class Progress {
         }
         let output = interactive ? "\r" + line + (final ? "\n" : "") : line + "\n"
         FileHandle.standardError.write(Data(output.utf8))
-    }
-
-    private func seconds(since instant: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - instant
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 }

@@ -107,9 +107,3 @@ struct PipelineFidelityTests {
         #expect(error?.message.contains("'narrow-samples' has 2 partitions but input 'events' has 4") == true)
     }
 }
-
-extension KafkaConsumerMessage {
-    func headerNumber(_ name: String) -> Int64? {
-        header(name).flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
-    }
-}

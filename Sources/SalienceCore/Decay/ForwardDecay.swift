@@ -23,7 +23,7 @@ public struct ForwardDecay: Sendable, Equatable {
     /// A decay with the given half-life, or none when `halfLife` is `nil`.
     public init(halfLife: Duration?) {
         if let halfLife {
-            let seconds = Double(halfLife.components.seconds) + Double(halfLife.components.attoseconds) * 1e-18
+            let seconds = halfLife.totalSeconds
             precondition(seconds > 0, "a half-life must be positive")
             lambda = M_LN2 / seconds
         } else {

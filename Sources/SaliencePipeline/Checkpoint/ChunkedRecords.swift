@@ -109,7 +109,7 @@ enum ChunkedRecords {
 
 extension KafkaConsumerMessage {
     /// A header holding a decimal integer.
-    func headerNumber(_ name: String) -> Int64? {
+    public func headerNumber(_ name: String) -> Int64? {
         header(name).flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
     }
 }
