@@ -134,6 +134,16 @@ public final class KafkaConsumer: Sendable {
         return (low, high)
     }
 
+    /// The watermarks librdkafka last saw in fetch responses, without asking
+    /// the broker; `nil` until a fetch of the partition has returned.
+    public func cachedWatermarks(of partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (max(low, 0), high)
+    }
+
     /// Stops fetching from the partitions until ``resume(_:)``.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
         let list = RDKafkaTopicPartitionList(partitions)

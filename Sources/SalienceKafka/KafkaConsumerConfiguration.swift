@@ -1,7 +1,7 @@
 /// Settings of a ``KafkaConsumer``.
 public struct KafkaConsumerConfiguration: Sendable, Equatable {
     /// Where a partition without a committed offset starts.
-    public enum OffsetReset: String, Sendable, Equatable {
+    public enum OffsetReset: String, Sendable, Equatable, CaseIterable {
         /// The oldest retained message.
         case earliest
         /// Only messages produced after the assignment.

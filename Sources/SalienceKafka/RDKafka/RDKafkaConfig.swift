@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 
 /// Builds an `rd_kafka_conf_t` from properties, failing on the first property
 /// librdkafka rejects with its name and librdkafka's own message.
@@ -13,7 +14,10 @@ enum RDKafkaConfig {
             let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
-                let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                var reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if KafkaClientConfiguration.isSecret(property: key), !value.isEmpty {
+                    reason = reason.replacingOccurrences(of: value, with: KafkaClientConfiguration.redacted)
+                }
                 let kind = result == RD_KAFKA_CONF_UNKNOWN ? "unknown property" : "invalid value"
                 throw KafkaError(
                     code: .invalidConfiguration,

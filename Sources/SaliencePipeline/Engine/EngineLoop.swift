@@ -10,6 +10,10 @@ import Synchronization
 final class EngineLoop: @unchecked Sendable {
     private let configuration: PipelineConfiguration
     private let statistics: PipelineStatistics
+    private let health: PipelineHealth
+    private let metrics: PipelineMetrics
+    private var partitionGauges: [KafkaTopicPartition: PipelineMetrics.PartitionGauges] = [:]
+    private var lastGaugeUpdate: ContinuousClock.Instant?
     private let logger: Logger
     private let decoder: EventDecoder
     private let fingerprint: UInt64
@@ -22,9 +26,14 @@ final class EngineLoop: @unchecked Sendable {
     private var transactionOpen = false
     private var restoreFailure: (any Error)?
 
-    init(configuration: PipelineConfiguration, statistics: PipelineStatistics, logger: Logger) throws {
+    init(
+        configuration: PipelineConfiguration, statistics: PipelineStatistics, health: PipelineHealth,
+        metrics: PipelineMetrics, logger: Logger
+    ) throws {
         self.configuration = configuration
         self.statistics = statistics
+        self.health = health
+        self.metrics = metrics
         self.logger = logger
         decoder = EventDecoder(configuration: configuration.decoder)
         fingerprint = configuration.estimator.fingerprint
@@ -72,9 +81,12 @@ final class EngineLoop: @unchecked Sendable {
             "salience.group": "\(configuration.group)", "salience.topics": "\(configuration.inputTopics)",
             "salience.delivery": "\(configuration.delivery.rawValue)",
         ])
+        health.update { $0.running = true }
+        defer { health.update { $0.running = false } }
         do {
             while !stopRequested() {
                 let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
+                observeLoopTurn()
                 if let restoreFailure { throw restoreFailure }
                 try beginTransactionIfNeeded()
                 for message in messages {
@@ -95,6 +107,9 @@ final class EngineLoop: @unchecked Sendable {
             logger.info("pipeline stopped")
         } catch {
             logger.error("pipeline failed", metadata: ["salience.error": "\(error)"])
+            if transactionOpen, (try? producer.abortTransaction(timeout: .seconds(5))) != nil {
+                metrics.transactionsAborted.increment()
+            }
             producer.close(timeout: .seconds(5))
             try? consumer.close()
             throw error
@@ -135,17 +150,21 @@ final class EngineLoop: @unchecked Sendable {
             return
         case .sample(let sample):
             try send(sample, from: message)
+            metrics.record(sample)
             statistics.update {
                 $0.eventsIn += 1
                 $0.eventsByType[sample.type, default: 0] += 1
             }
         case .notKept(let sample):
+            metrics.record(sample)
+            metrics.samplesNotKept.increment()
             statistics.update {
                 $0.eventsIn += 1
                 $0.eventsByType[sample.type, default: 0] += 1
                 $0.samplesNotKept += 1
             }
         case .suppressedSample(let sample):
+            metrics.record(sample)
             statistics.update {
                 $0.eventsIn += 1
                 $0.eventsByType[sample.type, default: 0] += 1
@@ -153,12 +172,42 @@ final class EngineLoop: @unchecked Sendable {
             }
         case .deadLetter(let error):
             try sendDeadLetter(message, error)
+            metrics.recordUndecodable()
             statistics.update { $0.eventsIn += 1 }
         case .suppressedDeadLetter:
+            metrics.recordUndecodable()
             statistics.update {
                 $0.eventsIn += 1
                 $0.deadLettersSuppressed += 1
             }
+        }
+    }
+
+    /// Marks the loop alive, and at most once a second updates lag,
+    /// checkpoint age and model log-loss per partition.
+    private func observeLoopTurn() {
+        let now = ContinuousClock.now
+        if let last = lastGaugeUpdate, now - last < .seconds(1) {
+            health.update { $0.lastTurn = now }
+            return
+        }
+        lastGaugeUpdate = now
+        var totalLag: Int64? = 0
+        for (partition, task) in tasks {
+            let gauges = partitionGauges[partition]
+            if let (low, high) = consumer.cachedWatermarks(of: partition) {
+                let lag = max(0, high - max(task.nextOffset ?? low, low))
+                gauges?.lag.record(lag)
+                totalLag = totalLag.map { $0 + lag }
+            } else {
+                totalLag = nil
+            }
+            gauges?.checkpointAge.record((now - task.lastCheckpointAt).totalSeconds)
+            if let logLoss = task.estimator.metrics.recentMeanLogLoss { gauges?.modelLogLoss.record(logLoss) }
+        }
+        health.update {
+            $0.lastTurn = now
+            $0.lag = totalLag
         }
     }
 
@@ -172,7 +221,11 @@ final class EngineLoop: @unchecked Sendable {
             value: sample.jsonBytes,
             headers: sourceHeaders(of: message)
         )
-        try producer.send(output, onDelivery: deliveryHandler { $0.samplesOut += 1 })
+        let samplesOut = metrics.samplesOut
+        try producer.send(output, onDelivery: deliveryHandler {
+            $0.samplesOut += 1
+            samplesOut.increment()
+        })
     }
 
     private func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError) throws {
@@ -187,7 +240,9 @@ final class EngineLoop: @unchecked Sendable {
             ]
         )
         let reason = error.reason.rawValue
+        let metrics = self.metrics
         try producer.send(output, onDelivery: deliveryHandler {
+            metrics.recordDeadLetter(reason: reason)
             $0.deadLetters += 1
             $0.deadLettersByReason[reason, default: 0] += 1
         })
@@ -229,6 +284,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             try producer.commitTransaction(timeout: configuration.shutdownTimeout)
             transactionOpen = false
+            metrics.transactionsCommitted.increment()
         } else {
             try producer.flush(timeout: configuration.shutdownTimeout)
             try throwDeliveryFailure()
@@ -240,11 +296,13 @@ final class EngineLoop: @unchecked Sendable {
             }
         }
         for task in tasks { task.markCheckpointed() }
+        metrics.checkpoints.increment(by: Int64(tasks.count))
         statistics.update { $0.checkpoints += tasks.count }
     }
 
     private func write(_ checkpoint: PartitionCheckpoint, of task: PartitionTask) throws {
         let bytes = checkpoint.encoded(fingerprint: fingerprint)
+        partitionGauges[task.partition]?.checkpointBytes.record(bytes.count)
         let key = checkpoint.key
         try ChunkedRecords.write(
             bytes, key: key, id: task.nextRecordID, topic: configuration.checkpointTopic,
@@ -276,11 +334,12 @@ final class EngineLoop: @unchecked Sendable {
     private func deliveryHandler(
         _ onSuccess: @escaping @Sendable (inout PipelineStatistics.Snapshot) -> Void
     ) -> @Sendable (KafkaProducer.DeliveryResult) -> Void {
-        { [statistics, deliveryFailure] result in
+        { [statistics, deliveryFailure, metrics] result in
             switch result {
             case .success:
                 statistics.update(onSuccess)
             case .failure(let error):
+                metrics.recordProducerError(error)
                 statistics.update { $0.deliveryFailures += 1 }
                 deliveryFailure.record(error)
             }
@@ -297,6 +356,12 @@ final class EngineLoop: @unchecked Sendable {
 
     /// Restores a task per partition and returns where each starts.
     private func assign(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartitionOffset] {
+        metrics.partitionsAssigned.increment(by: Int64(partitions.count))
+        for partition in partitions { partitionGauges[partition] = metrics.gauges(for: partition) }
+        health.update {
+            $0.assigned = true
+            $0.partitions += partitions.count
+        }
         statistics.update {
             $0.rebalances += 1
             $0.assignedPartitions = (Set($0.assignedPartitions).union(partitions.map(\.description))).sorted()
@@ -329,7 +394,12 @@ final class EngineLoop: @unchecked Sendable {
             logger.error("checkpoint on revocation failed; the next owner restarts from the previous checkpoint",
                          metadata: ["salience.error": "\(error)"])
         }
-        for partition in partitions { tasks[partition] = nil }
+        for partition in partitions {
+            tasks[partition] = nil
+            partitionGauges.removeValue(forKey: partition)?.destroy()
+        }
+        metrics.partitionsRevoked.increment(by: Int64(partitions.count))
+        health.update { $0.partitions = tasks.count }
     }
 
     private func restore(_ partition: KafkaTopicPartition) throws -> PartitionTask {

@@ -33,6 +33,9 @@ final class PartitionTask {
     private(set) var eventTimeAtCheckpoint: Int64?
     /// The offset of the last checkpoint written (or restored).
     private(set) var checkpointedOffset: Int64?
+    /// When the last checkpoint was written, or the task made (monotonic
+    /// clock; for the checkpoint-age metric only, never for a weight).
+    private(set) var lastCheckpointAt = ContinuousClock.now
     /// The id the next checkpoint record gets.
     private(set) var nextRecordID: UInt64
 
@@ -101,5 +104,6 @@ final class PartitionTask {
         eventsSinceCheckpoint = 0
         eventTimeAtCheckpoint = estimator.maxEventTime
         nextRecordID += 1
+        lastCheckpointAt = .now
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SalienceCore
@@ -13,15 +14,21 @@ public final class PipelineEngine: Sendable {
     public let configuration: PipelineConfiguration
     /// Counts, readable while it runs.
     public let statistics = PipelineStatistics()
+    /// Liveness and readiness, readable while it runs.
+    public let health = PipelineHealth()
+    private let metrics: PipelineMetrics
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
 
+    /// - Parameter metricsFactory: Where metrics go. Default: the process's
+    ///   bootstrapped `MetricsSystem` (nothing, until one is bootstrapped).
     /// - Throws: ``PipelineError`` naming every invalid setting.
-    public init(configuration: PipelineConfiguration, logger: Logger) throws {
+    public init(configuration: PipelineConfiguration, logger: Logger, metricsFactory: (any MetricsFactory)? = nil) throws {
         let errors = configuration.validationErrors()
         guard errors.isEmpty else { throw PipelineError(.invalidConfiguration, errors.joined(separator: "; ")) }
         self.configuration = configuration
         self.logger = logger
+        metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     /// Asks ``run()`` to finish: stop fetching, drain, checkpoint, commit, leave.
@@ -35,8 +42,13 @@ public final class PipelineEngine: Sendable {
     ///   continue without breaking its guarantee (it stops rather than lose or
     ///   double a sample).
     public func run() throws {
-        let loop = try EngineLoop(configuration: configuration, statistics: statistics, logger: logger)
-        try loop.run { self.stopRequested.load(ordering: .acquiring) }
+        do {
+            let loop = try EngineLoop(configuration: configuration, statistics: statistics, health: health, metrics: metrics, logger: logger)
+            try loop.run { self.stopRequested.load(ordering: .acquiring) }
+        } catch {
+            health.update { $0.failure = "\(error)" }
+            throw error
+        }
     }
 }
 

@@ -1,0 +1,180 @@
+import Logging
+import SalienceCore
+import SalienceOperations
+import SaliencePipeline
+
+/// Every setting Salience reads, in the order `config print`, the schema and
+/// the README list them. Keys under `kafka.` that are not listed here are
+/// librdkafka properties and pass through unchanged.
+public enum SettingsCatalog {
+    /// The section whose unlisted keys are librdkafka properties.
+    public static let kafkaSection = "kafka"
+
+    /// All keys.
+    public static var keys: [SettingKey] {
+        kafkaKeys + pipelineKeys + estimatorKeys + decoderKeys + operationsKeys
+    }
+
+    /// The key at `path`, if there is one.
+    public static func key(_ path: String) -> SettingKey? {
+        keys.first { $0.path == path }
+    }
+
+    /// Every section (`estimator`, `estimator.features` …): paths that hold keys.
+    public static var sections: Set<String> {
+        var sections: Set<String> = [kafkaSection]
+        for key in keys {
+            var parts = key.path.split(separator: ".").dropLast()
+            while !parts.isEmpty {
+                sections.insert(parts.joined(separator: "."))
+                parts = parts.dropLast()
+            }
+        }
+        return sections
+    }
+
+    private static var kafkaKeys: [SettingKey] {
+        [
+            .list("kafka.bootstrap_servers", \.pipeline.kafka.bootstrapServers, "Brokers to bootstrap from, host:port."),
+            .text("kafka.client_id", \.pipeline.kafka.clientID, "The client id reported to brokers."),
+        ]
+    }
+
+    private static var pipelineKeys: [SettingKey] {
+        [
+            .text("group", \.pipeline.group, "The consumer group; partitions and their state are shared among its members."),
+            .list("topics", \.pipeline.inputTopics, "Input topics of behaviour events."),
+            .text("samples_topic", \.pipeline.samplesTopic, "Weighted samples, co-partitioned with the input."),
+            .text("dead_letter_topic", \.pipeline.deadLetterTopic, "Refused messages with their reason, co-partitioned with the input."),
+            .text("checkpoint_topic", \.pipeline.checkpointTopic, "Estimator checkpoints (compacted in production)."),
+            .text("models_topic", \.pipeline.modelsTopic, "Model exports for trainers."),
+            SettingKey(
+                "checkpoint_directory", .text(allowEmpty: true),
+                "Also keep checkpoints and model exports as files in this directory; empty for none.",
+                get: { .text($0.pipeline.checkpointDirectory ?? "") }
+            ) { settings, value in
+                if case .text(let path) = value { settings.pipeline.checkpointDirectory = path.isEmpty ? nil : path }
+            },
+            .choice("delivery", \.pipeline.delivery, "The delivery guarantee (README, Delivery guarantees)."),
+            .integer("checkpoint_every_events", \.pipeline.checkpointEveryEvents, 1...100_000_000,
+                     "Checkpoint a partition after this many events…"),
+            .duration("checkpoint_every_event_time", \.pipeline.checkpointEveryEventTime,
+                      "…or after this much event time, whichever comes first."),
+            .choice("offset_reset", \.pipeline.offsetReset, "Where a partition without checkpoint or committed offset starts."),
+            .integer("poll_batch", \.pipeline.pollBatch, 1...100_000, "Messages taken per poll."),
+            .integer("max_message_bytes", \.pipeline.maxMessageBytes, 1024...100_000_000,
+                     "Largest message Salience writes; checkpoints and model exports are split into chunks this size."),
+            .integer("max_in_flight_messages", \.pipeline.maxInFlightMessages, 1...10_000_000,
+                     "Producer queue capacity; a full queue makes consumption wait."),
+            .duration("shutdown_timeout", \.pipeline.shutdownTimeout, "How long shutdown may take to drain, checkpoint and commit."),
+            .duration("session_timeout", \.pipeline.sessionTimeout, "Consumer group session timeout."),
+        ]
+    }
+
+    private static var estimatorKeys: [SettingKey] {
+        let types = BehaviorType.allCases.map(\.name)
+        let expertWeights = BehaviorType.allCases.map { type in
+            SettingKey(
+                "estimator.expert_weights.\(type.name)", .number(NumberBounds(0, included: false)),
+                "Expert weight of \(type.name) events.",
+                get: { .number($0.pipeline.estimator.expertWeights[type] ?? 1) }
+            ) { settings, value in
+                if case .number(let weight) = value { settings.pipeline.estimator.expertWeights[type] = weight }
+            }
+        }
+        let fields = FeatureField.allCases.map(\.rawValue)
+        return [
+            SettingKey(
+                "estimator.positive_types", .list(choices: types), "Behaviour types labelled 1; all others are 0.",
+                get: { .list($0.pipeline.estimator.positiveTypes.sorted().map(\.name)) }
+            ) { settings, value in
+                if case .list(let names) = value { settings.pipeline.estimator.positiveTypes = Set(names.compactMap(BehaviorType.init(name:))) }
+            },
+        ] + expertWeights + [
+            .boolean("estimator.use_expert_weights", \.pipeline.estimator.useExpertWeights, "Multiply objective weights by the expert weight of the type."),
+            .boolean("estimator.use_class_balance", \.pipeline.estimator.useClassBalance, "Class-balanced weights (1−β)/(1−β^n_c)."),
+            .boolean("estimator.use_popularity_debiasing", \.pipeline.estimator.usePopularityDebiasing, "Down-weight popular items, (f_item / mean f)^−α."),
+            .boolean("estimator.use_user_damping", \.pipeline.estimator.useUserDamping, "Down-weight heavy users, (f_user / mean f)^−β_u."),
+            .number("estimator.class_balance_beta", \.pipeline.estimator.classBalanceBeta, NumberBounds(0, included: false, 1, included: false), "β of the class-balance weight."),
+            .number("estimator.popularity_exponent", \.pipeline.estimator.popularityExponent, NumberBounds(0, 2), "α of popularity debiasing."),
+            .number("estimator.user_damping_exponent", \.pipeline.estimator.userDampingExponent, NumberBounds(0, 2), "β_u of heavy-user damping."),
+            SettingKey(
+                "estimator.objective_min", .number(NumberBounds(0, included: false)), "Objective weights are clipped below at this.",
+                get: { .number($0.pipeline.estimator.objectiveRange.lowerBound) }
+            ) { settings, value in
+                if case .number(let low) = value {
+                    settings.pipeline.estimator.objectiveRange = low...max(low, settings.pipeline.estimator.objectiveRange.upperBound)
+                }
+            },
+            SettingKey(
+                "estimator.objective_max", .number(NumberBounds(0, included: false)), "Objective weights are clipped above at this.",
+                get: { .number($0.pipeline.estimator.objectiveRange.upperBound) }
+            ) { settings, value in
+                if case .number(let high) = value {
+                    settings.pipeline.estimator.objectiveRange = min(high, settings.pipeline.estimator.objectiveRange.lowerBound)...high
+                }
+            },
+            .boolean("estimator.sampling.enabled", \.pipeline.estimator.samplingEnabled, "Sample events by gradient score; off keeps every event with sampling weight 1."),
+            .number("estimator.sampling.target_rate", \.pipeline.estimator.samplingTargetRate, NumberBounds(0, included: false, 1), "Keep probability is clamp(target_rate × score, min_keep_probability, 1)."),
+            .number("estimator.sampling.min_keep_probability", \.pipeline.estimator.minimumKeepProbability, NumberBounds(0, included: false, 1), "The least keep probability; bounds the sampling weight by its inverse."),
+            .seed("estimator.sampling.seed", \.pipeline.estimator.samplingSeed, "Seed of the keep decision xxh64(event id, seed) < p_keep."),
+            .optionalDuration("estimator.frequency_half_life", \.pipeline.estimator.frequencyHalfLife, "Half-life of item, user and category frequencies; none for no decay."),
+            .optionalDuration("estimator.class_half_life", \.pipeline.estimator.classHalfLife, "Half-life of the decayed class counts."),
+            .optionalDuration("estimator.normalizer_half_life", \.pipeline.estimator.normalizerHalfLife, "Half-life of the means that normalise scores and weights."),
+            .optionalDuration("estimator.metrics_half_life", \.pipeline.estimator.metricsHalfLife, "Half-life of the recent log-loss."),
+            .number("estimator.sketch_epsilon", \.pipeline.estimator.sketchEpsilon, NumberBounds(1e-7, included: false, 1, included: false), "Count-min sketch error relative to the decayed total; memory grows as 1/ε."),
+            .number("estimator.sketch_delta", \.pipeline.estimator.sketchDelta, NumberBounds(0, included: false, 1, included: false), "Count-min sketch failure probability."),
+            .integer("estimator.logq_bucket_bits", \.pipeline.estimator.logQBucketBits, 4...30, "log-Q buckets are 2^bits."),
+            .number("estimator.logq_rate", \.pipeline.estimator.logQRate, NumberBounds(0, included: false, 1), "log-Q gap moving-average rate."),
+            .seed("estimator.statistics_seed", \.pipeline.estimator.statisticsSeed, "Seed of the id hashes behind sketches and log-Q."),
+            .duration("estimator.allowed_lateness", \.pipeline.estimator.allowedLateness, allowsZero: true, "How late an event may be and still count as on time for the watermark."),
+            SettingKey(
+                "estimator.features.fields", .list(choices: fields), "Event fields hashed into the online model's features.",
+                get: { .list($0.pipeline.estimator.features.fields.map(\.rawValue)) }
+            ) { settings, value in
+                if case .list(let names) = value { settings.pipeline.estimator.features.fields = names.compactMap(FeatureField.init(rawValue:)) }
+            },
+            SettingKey(
+                "estimator.features.crosses", .list(choices: crossChoices), "Crossed field pairs, as first*second.",
+                get: { .list($0.pipeline.estimator.features.crosses.map(\.description)) }
+            ) { settings, value in
+                if case .list(let names) = value { settings.pipeline.estimator.features.crosses = names.compactMap(cross(named:)) }
+            },
+            .boolean("estimator.features.include_context", \.pipeline.estimator.features.includeContext, "Whether the keys of an event's context become features."),
+            .integer("estimator.features.bits", \.pipeline.estimator.features.bits, 8...28, "The online model has 2^bits weights."),
+            .seed("estimator.features.seed", \.pipeline.estimator.features.seed, "Seed of every feature hash."),
+            .number("estimator.ftrl.alpha", \.pipeline.estimator.ftrl.alpha, NumberBounds(0, included: false), "FTRL-Proximal per-coordinate learning rate scale α."),
+            .number("estimator.ftrl.beta", \.pipeline.estimator.ftrl.beta, NumberBounds(0), "FTRL-Proximal learning rate smoothing β."),
+            .number("estimator.ftrl.l1", \.pipeline.estimator.ftrl.l1, NumberBounds(0), "FTRL-Proximal L1 strength."),
+            .number("estimator.ftrl.l2", \.pipeline.estimator.ftrl.l2, NumberBounds(0), "FTRL-Proximal L2 strength."),
+        ]
+    }
+
+    private static var decoderKeys: [SettingKey] {
+        [
+            .integer("decoder.max_event_bytes", \.pipeline.decoder.maxEventBytes, 64...16_777_216, "Larger messages are dead-lettered as oversize."),
+            .integer("decoder.max_depth", \.pipeline.decoder.maxDepth, 1...1024, "How deep arrays and objects in ignored fields may nest."),
+        ]
+    }
+
+    private static var operationsKeys: [SettingKey] {
+        [
+            .boolean("http.enabled", \.operations.enabled, "Serve /metrics, /healthz and /readyz."),
+            .text("http.host", \.operations.host, "Address the HTTP endpoint binds; loopback unless you open it."),
+            .integer("http.port", \.operations.port, 0...65535, "Port of the HTTP endpoint; 0 picks a free one."),
+            .integer("http.ready_max_lag", \.operations.readyMaxLag, 0...Int(Int32.max), "/readyz is 200 once partitions are assigned and their summed lag is at most this."),
+            .duration("http.liveness_timeout", \.operations.livenessTimeout, "/healthz fails when the pipeline loop has not turned for this long."),
+            .choice("log.level", \.logging.level, "The least severe level logged."),
+            .choice("log.format", \.logging.format, "text for people, json for one JSON object per line."),
+        ]
+    }
+
+    private static var crossChoices: [String] {
+        FeatureField.allCases.flatMap { first in FeatureField.allCases.filter { $0 != first }.map { "\(first.rawValue)*\($0.rawValue)" } }
+    }
+
+    private static func cross(named name: String) -> FeatureCross? {
+        let parts = name.split(separator: "*").compactMap { FeatureField(rawValue: String($0)) }
+        return parts.count == 2 ? FeatureCross(parts[0], parts[1]) : nil
+    }
+}

@@ -1,0 +1,115 @@
+import CoreMetrics
+import SalienceCore
+import SalienceKafka
+
+/// The pipeline's metrics through swift-metrics. Every handle on a hot path
+/// is made once, so an event only updates counters and histograms; the
+/// backend (Prometheus in `salience run`) is the factory passed in.
+///
+/// Names follow Prometheus conventions: `salience_events_total{type}`,
+/// `salience_samples_total`, `salience_dead_letters_total{reason}`,
+/// `salience_weight{component}` (histogram) and so on; the README lists them.
+final class PipelineMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let eventsByType: [Counter]
+    private let undecodedEvents: Counter
+    let samplesOut: Counter
+    let samplesNotKept: Counter
+    private let deadLettersByReason: [String: Counter]
+    let checkpoints: Counter
+    let transactionsCommitted: Counter
+    let transactionsAborted: Counter
+    let partitionsAssigned: Counter
+    let partitionsRevoked: Counter
+    private let totalWeight: Recorder
+    private let objectiveWeight: Recorder
+    private let expertWeight: Recorder
+    private let classBalanceWeight: Recorder
+    private let popularityWeight: Recorder
+    private let userDampingWeight: Recorder
+    private let gradientScore: Recorder
+    private let samplingWeight: Recorder
+
+    /// The histogram buckets of `salience_weight`, from 1/100 to 100 on a log scale.
+    static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
+    static let weightLabel = "salience_weight"
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        eventsByType = BehaviorType.allCases.map {
+            Counter(label: "salience_events_total", dimensions: [("type", $0.name)], factory: factory)
+        }
+        undecodedEvents = Counter(label: "salience_events_total", dimensions: [("type", "undecodable")], factory: factory)
+        samplesOut = Counter(label: "salience_samples_total", factory: factory)
+        samplesNotKept = Counter(label: "salience_samples_not_kept_total", factory: factory)
+        deadLettersByReason = Dictionary(uniqueKeysWithValues: EventDecodingError.Reason.allCases.map {
+            ($0.rawValue, Counter(label: "salience_dead_letters_total", dimensions: [("reason", $0.rawValue)], factory: factory))
+        })
+        checkpoints = Counter(label: "salience_checkpoints_total", factory: factory)
+        transactionsCommitted = Counter(label: "salience_transactions_total", dimensions: [("outcome", "committed")], factory: factory)
+        transactionsAborted = Counter(label: "salience_transactions_total", dimensions: [("outcome", "aborted")], factory: factory)
+        partitionsAssigned = Counter(label: "salience_rebalance_partitions_total", dimensions: [("change", "assigned")], factory: factory)
+        partitionsRevoked = Counter(label: "salience_rebalance_partitions_total", dimensions: [("change", "revoked")], factory: factory)
+        func weight(_ component: String) -> Recorder {
+            Recorder(label: Self.weightLabel, dimensions: [("component", component)], aggregate: true, factory: factory)
+        }
+        totalWeight = weight("total")
+        objectiveWeight = weight("objective")
+        expertWeight = weight("expert")
+        classBalanceWeight = weight("class_balance")
+        popularityWeight = weight("popularity")
+        userDampingWeight = weight("user_damping")
+        gradientScore = weight("gradient_score")
+        samplingWeight = weight("sampling")
+    }
+
+    /// Counts an event and records its weights.
+    func record(_ sample: WeightedSample) {
+        eventsByType[Int(sample.type.rawValue)].increment()
+        totalWeight.record(sample.weight)
+        objectiveWeight.record(sample.components.objective)
+        expertWeight.record(sample.components.expert)
+        classBalanceWeight.record(sample.components.classBalance)
+        popularityWeight.record(sample.components.popularity)
+        userDampingWeight.record(sample.components.userDamping)
+        gradientScore.record(sample.components.gradientScore)
+        samplingWeight.record(sample.components.samplingWeight)
+    }
+
+    /// Counts a message that did not decode (its dead letter is counted on delivery).
+    func recordUndecodable() {
+        undecodedEvents.increment()
+    }
+
+    func recordDeadLetter(reason: String) {
+        (deadLettersByReason[reason] ?? Counter(label: "salience_dead_letters_total", dimensions: [("reason", reason)], factory: factory)).increment()
+    }
+
+    func recordProducerError(_ error: KafkaError) {
+        Counter(label: "salience_producer_errors_total", dimensions: [("code", error.name)], factory: factory).increment()
+    }
+
+    /// Gauges of one assigned partition, made on assignment and destroyed on revocation.
+    final class PartitionGauges: Sendable {
+        let lag: Gauge
+        let checkpointAge: Gauge
+        let checkpointBytes: Gauge
+        let modelLogLoss: Gauge
+
+        init(_ partition: KafkaTopicPartition, factory: any MetricsFactory) {
+            let dimensions = [("topic", partition.topic), ("partition", String(partition.partition))]
+            lag = Gauge(label: "salience_consumer_lag", dimensions: dimensions, factory: factory)
+            checkpointAge = Gauge(label: "salience_checkpoint_age_seconds", dimensions: dimensions, factory: factory)
+            checkpointBytes = Gauge(label: "salience_checkpoint_bytes", dimensions: dimensions, factory: factory)
+            modelLogLoss = Gauge(label: "salience_model_logloss", dimensions: dimensions, factory: factory)
+        }
+
+        func destroy() {
+            for gauge in [lag, checkpointAge, checkpointBytes, modelLogLoss] { gauge.destroy() }
+        }
+    }
+
+    func gauges(for partition: KafkaTopicPartition) -> PartitionGauges {
+        PartitionGauges(partition, factory: factory)
+    }
+}
