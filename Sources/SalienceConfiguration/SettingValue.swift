@@ -45,14 +45,6 @@ public enum SettingValue: Sendable, Equatable {
 public enum RawSettingValue: Sendable, Equatable {
     case scalar(String, quoted: Bool)
     case sequence([String])
-
-    /// The value as shown in an error message.
-    var shown: String {
-        switch self {
-        case .scalar(let text, let quoted): quoted ? "\"\(text)\"" : text
-        case .sequence(let items): "[\(items.joined(separator: ", "))]"
-        }
-    }
 }
 
 extension SettingKind {

@@ -81,9 +81,6 @@ public struct SettingsLoader {
             if let entry = values[key.path] { key.write(&settings, entry.value) }
         }
         settings.pipeline.kafka.properties = properties.mapValues(\.value)
-        if settings.pipeline.kafka.clientID == KafkaClientConfiguration().clientID, values["kafka.client_id"] == nil {
-            settings.pipeline.kafka.clientID = "salience-\(settings.pipeline.group)"
-        }
         do {
             try settings.pipeline.kafka.validate()
         } catch let error as KafkaError {
@@ -94,7 +91,7 @@ public struct SettingsLoader {
         for message in settings.pipeline.validationErrors() {
             problems.append(.init(path: "", source: nil, message: message))
         }
-        guard problems.isEmpty else { throw ConfigurationError(problems) }
+        guard problems.isEmpty else { throw ConfigurationError(Self.inReadingOrder(problems)) }
 
         var sources = values.mapValues(\.source)
         for (property, entry) in properties { sources["\(SettingsCatalog.kafkaSection).\(property)"] = entry.source }
@@ -154,8 +151,25 @@ public struct SettingsLoader {
                       message: "\(SettingValue.number(low).text) is above \(highPath) (\(SettingValue.number(high).text)); expected min ≤ max")]
     }
 
+    /// File problems by line and column, then environment, then flags, then the rest.
+    private static func inReadingOrder(_ problems: [ConfigurationError.Problem]) -> [ConfigurationError.Problem] {
+        func rank(_ problem: ConfigurationError.Problem) -> (Int, Int, Int) {
+            switch problem.source {
+            case .file(_, let line, let column): (0, line, column)
+            case .environment: (1, 0, 0)
+            case .flag: (2, 0, 0)
+            case .defaultValue, nil: (3, 0, 0)
+            }
+        }
+        return problems.enumerated().sorted { rank($0.element) < rank($1.element) || (rank($0.element) == rank($1.element) && $0.offset < $1.offset) }.map(\.element)
+    }
+
     private static func shown(_ raw: RawSettingValue) -> String {
-        if case .scalar("", _) = raw { return "an empty value" }
-        return "'\(raw.shown)'"
+        switch raw {
+        case .scalar("", _): "an empty value"
+        case .scalar(let text, quoted: true): "the string \"\(text)\""
+        case .scalar(let text, quoted: false): text
+        case .sequence(let items): "the list [\(items.joined(separator: ", "))]"
+        }
     }
 }

@@ -14,7 +14,7 @@ enum YAMLSettingsReader {
         }
         guard let root else { return ([], []) }
         var reader = Walk(file: path)
-        reader.visit(root, path: [])
+        reader.visit(root, path: [], key: nil)
         return (reader.inputs, reader.problems)
     }
 
@@ -27,12 +27,13 @@ enum YAMLSettingsReader {
             .file(path: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         }
 
-        mutating func visit(_ node: Node, path: [String]) {
+        /// `key` is the mapping key that holds `node`; positions point at it.
+        mutating func visit(_ node: Node, path: [String], key: Node?) {
             let dotted = path.joined(separator: ".")
             switch node {
             case .mapping(let mapping):
                 guard path.isEmpty || SettingsCatalog.sections.contains(dotted) || path.first == SettingsCatalog.kafkaSection else {
-                    problems.append(SettingsLoader.problem(mappingAt: dotted, source: source(of: node)))
+                    problems.append(SettingsLoader.problem(mappingAt: dotted, source: source(of: key ?? node)))
                     return
                 }
                 var seen: Set<String> = []
@@ -46,7 +47,7 @@ enum YAMLSettingsReader {
                         problems.append(.init(path: child.joined(separator: "."), source: source(of: key), message: "given twice"))
                         continue
                     }
-                    visit(value, path: child)
+                    visit(value, path: child, key: key)
                 }
             case .sequence(let sequence):
                 var items: [String] = []
@@ -57,7 +58,7 @@ enum YAMLSettingsReader {
                     }
                     items.append(scalar.string)
                 }
-                inputs.append(SettingInput(path: dotted, value: .sequence(items), source: source(of: node)))
+                inputs.append(SettingInput(path: dotted, value: .sequence(items), source: source(of: key ?? node)))
             case .scalar(let scalar):
                 if path.isEmpty {
                     problems.append(.init(path: "", source: source(of: node), message: "expected a mapping of settings at the top level"))
@@ -65,7 +66,7 @@ enum YAMLSettingsReader {
                 }
                 let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
                 let isNull = !quoted && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-                inputs.append(SettingInput(path: dotted, value: .scalar(isNull ? "" : scalar.string, quoted: quoted || isNull), source: source(of: node)))
+                inputs.append(SettingInput(path: dotted, value: .scalar(isNull ? "" : scalar.string, quoted: quoted || isNull), source: source(of: key ?? node)))
             case .alias:
                 problems.append(.init(path: dotted, source: source(of: node), message: "YAML aliases are not supported; write the value out"))
             }

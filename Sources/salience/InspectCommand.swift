@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SalienceCore
+import SalienceConfiguration
 import SalienceKafka
 import SaliencePipeline
 
@@ -45,7 +46,12 @@ struct InspectCheckpoint: ParsableCommand {
     @Flag(name: .long, help: "Print the manifest as JSON (Schemas/checkpoint-manifest.schema.json).")
     var json = false
 
+    @OptionGroup var settings: SettingsOptions
     @OptionGroup var estimator: EstimatorOptions
+
+    private func loadedSettings() throws -> SalienceSettings {
+        try settings.load(flags: kafka.settingInputs + estimator.settingInputs).settings
+    }
 
     func validate() throws {
         guard (file == nil) != (checkpointTopic == nil) else { throw ValidationError("give a checkpoint FILE or --checkpoint-topic, not both") }
@@ -60,7 +66,9 @@ struct InspectCheckpoint: ParsableCommand {
         } else {
             var logger = Logger(label: "salience.inspect")
             logger.logLevel = .error
-            let store = CheckpointStore(kafka: kafka.clientConfiguration(clientID: "salience-inspect"), topic: checkpointTopic!, logger: logger)
+            var client = try loadedSettings().pipeline.kafka
+            client.clientID = "salience-inspect"
+            let store = CheckpointStore(kafka: client, topic: checkpointTopic!, logger: logger)
             guard let newest = try store.newest(group: group, topic: topic, partition: partition) else {
                 print("no valid checkpoint of \(group)/\(topic)/\(partition) in \(checkpointTopic!)")
                 throw ExitCode.failure
@@ -93,7 +101,7 @@ struct InspectCheckpoint: ParsableCommand {
             "configuration:  \(hex(header.fingerprint))",
             "partition:      \(checkpoint.group)/\(checkpoint.topic)/\(checkpoint.partition), next offset \(checkpoint.nextOffset)",
         ]
-        let configuration = try estimator.configuration()
+        let configuration = try loadedSettings().pipeline.estimator
         if configuration.fingerprint == header.fingerprint {
             let restored = try ImportanceEstimator(configuration: configuration, restoring: checkpoint.estimatorState)
             let weights = restored.model.nonZeroWeights()

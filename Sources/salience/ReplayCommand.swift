@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SalienceCore
 import SalienceKafka
+import SalienceConfiguration
 import SaliencePipeline
 
 /// `salience replay`: rebuild the samples of a past window, deterministically.
@@ -13,7 +14,7 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             Reads only: never joins the live group, commits or writes checkpoints. Partitions \
             are replayed one after another, so the same range gives byte-identical output. \
-            Use the same estimator flags as the `salience run` you want to reproduce.
+            Use the same configuration (--config, flags) as the `salience run` you want to reproduce.
             """
     )
 
@@ -37,6 +38,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write samples to this topic (co-partitioned, keyed by user).")
     var toTopic: String?
 
+    @OptionGroup var settings: SettingsOptions
     @OptionGroup var estimator: EstimatorOptions
 
     func validate() throws {
@@ -47,10 +49,12 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let loaded = try settings.load(flags: kafka.settingInputs + estimator.settingInputs)
         var logger = Logger(label: "salience.replay")
-        logger.logLevel = .warning
-        let client = kafka.clientConfiguration(clientID: "salience-replay")
-        let estimatorConfiguration = try estimator.configuration()
+        logger.logLevel = max(.warning, loaded.settings.logging.level)
+        var client = loaded.settings.pipeline.kafka
+        client.clientID = "salience-replay"
+        let estimatorConfiguration = loaded.settings.pipeline.estimator
         let engine = ReplayEngine(kafka: client, estimator: estimatorConfiguration, logger: logger)
 
         var states: [KafkaTopicPartition: ImportanceEstimator] = [:]

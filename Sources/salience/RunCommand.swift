@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import SalienceCore
-import SalienceKafka
+import Prometheus
+import SalienceConfiguration
+import SalienceOperations
 import SaliencePipeline
 import ServiceLifecycle
 
@@ -12,76 +13,47 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Consume behaviour events, weigh them, and produce weighted samples, checkpoints and model exports.",
         discussion: """
-            Topics must exist: the samples and dead-letter topics with at least as many \
-            partitions as each input topic (input partition p → output partition p). \
-            Stops cleanly on SIGINT/SIGTERM: drains, checkpoints, commits, leaves the group.
+            Settings come from defaults, then --config FILE, then SALIENCE_… environment \
+            variables, then flags (`salience config print` shows the result and where each \
+            value came from). Topics must exist: the samples and dead-letter topics with at \
+            least as many partitions as each input topic (input partition p → output \
+            partition p). Serves /metrics, /healthz and /readyz on 127.0.0.1:9464 unless \
+            http.enabled is false. Stops cleanly on SIGINT/SIGTERM: drains, checkpoints, \
+            commits, leaves the group.
             """
     )
 
+    @OptionGroup var settings: SettingsOptions
     @OptionGroup var kafka: KafkaOptions
-
-    @Option(name: .long, help: "Consumer group id.")
-    var group: String = "salience"
-
-    @Option(name: .customLong("topic"), help: "Input topic (repeatable).")
-    var topics: [String] = ["events"]
-
-    @Option(name: .long, help: "Samples topic.")
-    var samplesTopic: String = "samples"
-
-    @Option(name: .long, help: "Dead-letter topic.")
-    var deadLetterTopic: String = "dead-letters"
-
-    @Option(name: .long, help: "Checkpoint topic.")
-    var checkpointTopic: String = "salience-checkpoints"
-
-    @Option(name: .long, help: "Model export topic.")
-    var modelsTopic: String = "salience-models"
-
-    @Option(name: .long, help: "Also keep checkpoints and model exports in this directory.")
-    var checkpointDir: String?
-
-    @Option(name: .long, help: "exactly_once, transactional or at_least_once.")
-    var delivery: DeliveryModeArgument = .init(.exactlyOnce)
-
-    @Option(name: .long, help: "Checkpoint each partition after this many events.")
-    var checkpointEvents: Int = 100_000
-
-    @Option(name: .long, help: "…or after this many seconds of event time.")
-    var checkpointSeconds: Int = 3600
-
-    @Option(name: .long, help: "Consumer session timeout in milliseconds.")
-    var sessionTimeoutMs: Int = 10_000
-
+    @OptionGroup var pipeline: PipelineOptions
     @OptionGroup var estimator: EstimatorOptions
 
     func run() async throws {
+        let loaded = try settings.load(flags: kafka.settingInputs + pipeline.settingInputs + estimator.settingInputs)
+        loaded.bootstrapLogging()
         let logger = Logger(label: "salience.run")
-        var configuration = PipelineConfiguration()
-        configuration.kafka = kafka.clientConfiguration(clientID: "salience-\(group)")
-        configuration.group = group
-        configuration.inputTopics = topics
-        configuration.samplesTopic = samplesTopic
-        configuration.deadLetterTopic = deadLetterTopic
-        configuration.checkpointTopic = checkpointTopic
-        configuration.modelsTopic = modelsTopic
-        configuration.checkpointDirectory = checkpointDir
-        configuration.delivery = delivery.mode
-        configuration.checkpointEveryEvents = checkpointEvents
-        configuration.checkpointEveryEventTime = .seconds(checkpointSeconds)
-        configuration.sessionTimeout = .milliseconds(sessionTimeoutMs)
-        configuration.estimator = try estimator.configuration()
+        let registry = PrometheusCollectorRegistry()
         let engine: PipelineEngine
         do {
-            engine = try PipelineEngine(configuration: configuration, logger: logger)
+            engine = try PipelineEngine(
+                configuration: loaded.settings.pipeline, logger: logger,
+                metricsFactory: PrometheusMetricsFactory.salience(registry: registry)
+            )
         } catch let error as PipelineError {
             throw ValidationError(error.message)
         }
-        let group = ServiceGroup(
-            services: [PipelineService(engine: engine)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
+        // Graceful shutdown runs in reverse order: the pipeline drains first,
+        // and the endpoint answers until it has.
+        var services: [any Service] = []
+        let operations = loaded.settings.operations
+        if operations.enabled {
+            services.append(try await OperationsServer.start(
+                configuration: operations, registry: registry,
+                probes: .pipeline(engine.health, configuration: operations), logger: logger
+            ))
+        }
+        services.append(PipelineService(engine: engine))
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         let statistics = engine.statistics.snapshot
         logger.info("summary", metadata: [
@@ -91,17 +63,61 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// A delivery mode as a command-line value.
-struct DeliveryModeArgument: ExpressibleByArgument {
-    let mode: DeliveryMode
+/// The pipeline's topic and checkpoint flags; each names its configuration key.
+struct PipelineOptions: ParsableArguments {
+    @Option(name: .long, help: "Consumer group id (group; default salience).")
+    var group: String?
 
-    init(_ mode: DeliveryMode) { self.mode = mode }
+    @Option(name: .customLong("topic"), help: "Input topic, repeatable (topics; default events).")
+    var topics: [String] = []
 
-    init?(argument: String) {
-        guard let mode = DeliveryMode(rawValue: argument) else { return nil }
-        self.mode = mode
+    @Option(name: .long, help: "Samples topic (samples_topic; default samples).")
+    var samplesTopic: String?
+
+    @Option(name: .long, help: "Dead-letter topic (dead_letter_topic; default dead-letters).")
+    var deadLetterTopic: String?
+
+    @Option(name: .long, help: "Checkpoint topic (checkpoint_topic; default salience-checkpoints).")
+    var checkpointTopic: String?
+
+    @Option(name: .long, help: "Model export topic (models_topic; default salience-models).")
+    var modelsTopic: String?
+
+    @Option(name: .long, help: "Also keep checkpoints and model exports in this directory (checkpoint_directory).")
+    var checkpointDir: String?
+
+    @Option(name: .long, help: "exactly_once, transactional or at_least_once (delivery; default exactly_once).")
+    var delivery: String?
+
+    @Option(name: .long, help: "Checkpoint each partition after this many events (checkpoint_every_events; default 100000).")
+    var checkpointEvents: String?
+
+    @Option(name: .long, help: "…or after this many seconds of event time (checkpoint_every_event_time; default 1h).")
+    var checkpointSeconds: String?
+
+    @Option(name: .long, help: "Consumer session timeout in milliseconds (session_timeout; default 10s).")
+    var sessionTimeoutMs: String?
+
+    @Option(name: .long, help: "Port of /metrics, /healthz and /readyz; 0 picks a free one (http.port; default 9464).")
+    var httpPort: String?
+
+    var settingInputs: [SettingInput] {
+        var inputs: [SettingInput] = []
+        func add(_ flag: String, _ path: String, _ value: String?) {
+            if let value { inputs.append(.flag(flag, path: path, value)) }
+        }
+        add("--group", "group", group)
+        add("--topic", "topics", topics.isEmpty ? nil : topics.joined(separator: ","))
+        add("--samples-topic", "samples_topic", samplesTopic)
+        add("--dead-letter-topic", "dead_letter_topic", deadLetterTopic)
+        add("--checkpoint-topic", "checkpoint_topic", checkpointTopic)
+        add("--models-topic", "models_topic", modelsTopic)
+        add("--checkpoint-dir", "checkpoint_directory", checkpointDir)
+        add("--delivery", "delivery", delivery)
+        add("--checkpoint-events", "checkpoint_every_events", checkpointEvents)
+        add("--checkpoint-seconds", "checkpoint_every_event_time", checkpointSeconds.map { "\($0)s" })
+        add("--session-timeout-ms", "session_timeout", sessionTimeoutMs.map { "\($0)ms" })
+        add("--http-port", "http.port", httpPort)
+        return inputs
     }
-
-    static var allValueStrings: [String] { DeliveryMode.allCases.map(\.rawValue) }
-    var defaultValueDescription: String { mode.rawValue }
 }

@@ -9,7 +9,7 @@ import SalienceKafka
 /// Names follow Prometheus conventions: `salience_events_total{type}`,
 /// `salience_samples_total`, `salience_dead_letters_total{reason}`,
 /// `salience_weight{component}` (histogram) and so on; the README lists them.
-final class PipelineMetrics: Sendable {
+public final class PipelineMetrics: Sendable {
     private let factory: any MetricsFactory
     private let eventsByType: [Counter]
     private let undecodedEvents: Counter
@@ -31,8 +31,8 @@ final class PipelineMetrics: Sendable {
     private let samplingWeight: Recorder
 
     /// The histogram buckets of `salience_weight`, from 1/100 to 100 on a log scale.
-    static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
-    static let weightLabel = "salience_weight"
+    public static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
+    public static let weightLabel = "salience_weight"
 
     init(factory: any MetricsFactory) {
         self.factory = factory

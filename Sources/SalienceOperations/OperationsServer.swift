@@ -1,0 +1,126 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+
+/// The HTTP endpoint of a running Salience: `GET /metrics` (Prometheus text
+/// format), `GET /healthz` (liveness) and `GET /readyz` (readiness); 200 when
+/// a probe passes, 503 when it fails, with a line saying why.
+///
+/// ``start(configuration:registry:probes:logger:)`` binds at once, so a
+/// taken port fails start-up; ``run()`` serves until graceful shutdown or
+/// cancellation, then closes the socket.
+public final class OperationsServer: Service, Sendable {
+    /// The port bound (the one asked for, or the one the system chose for 0).
+    public let port: Int
+    private let channel: any Channel
+    private let logger: Logger
+
+    private init(channel: any Channel, port: Int, logger: Logger) {
+        self.channel = channel
+        self.port = port
+        self.logger = logger
+    }
+
+    /// Binds `configuration.host:configuration.port`.
+    public static func start(
+        configuration: OperationsConfiguration,
+        registry: PrometheusCollectorRegistry,
+        probes: HealthProbes,
+        logger: Logger
+    ) async throws -> OperationsServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(OperationsHTTPHandler(registry: registry, probes: probes))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info("serving metrics and health", metadata: [
+            "salience.http.address": "http://\(configuration.host):\(port)",
+            "salience.http.paths": "/metrics /healthz /readyz",
+        ])
+        return OperationsServer(channel: channel, port: port, logger: logger)
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        } onGracefulShutdown: {
+            self.channel.close(promise: nil)
+        }
+        logger.debug("metrics and health endpoint closed")
+    }
+}
+
+/// Answers one request at a time on a connection.
+private final class OperationsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: PrometheusCollectorRegistry
+    private let probes: HealthProbes
+    private var request: HTTPRequestHead?
+
+    init(registry: PrometheusCollectorRegistry, probes: HealthProbes) {
+        self.registry = registry
+        self.probes = probes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+        case .body:
+            break
+        case .end:
+            guard let request else { return }
+            self.request = nil
+            respond(to: request, context: context)
+        }
+    }
+
+    private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        let (status, contentType, body): (HTTPResponseStatus, String, [UInt8])
+        if request.method != .GET && request.method != .HEAD {
+            (status, contentType, body) = (.methodNotAllowed, "text/plain; charset=utf-8", Array("GET or HEAD only\n".utf8))
+        } else {
+            switch path {
+            case "/metrics":
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                (status, contentType, body) = (.ok, "text/plain; version=0.0.4; charset=utf-8", buffer)
+            case "/healthz", "/readyz":
+                let result = path == "/healthz" ? probes.liveness() : probes.readiness()
+                (status, contentType, body) = (result.passed ? .ok : .serviceUnavailable, "text/plain; charset=utf-8",
+                                               Array("\(result.passed ? "ok" : "fail"): \(result.detail)\n".utf8))
+            default:
+                (status, contentType, body) = (.notFound, "text/plain; charset=utf-8", Array("not found; try /metrics, /healthz or /readyz\n".utf8))
+            }
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+}
