@@ -119,6 +119,7 @@ let package = Package(
             name: "SalienceOperationsTests",
             dependencies: [
                 "SalienceOperations",
+                "SalienceCore",
                 "SaliencePipeline",
                 "SalienceKafka",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// The HTTP endpoint of a running Salience: `GET /metrics` (Prometheus text
 /// format), `GET /healthz` (liveness) and `GET /readyz` (readiness); 200 when
@@ -16,10 +17,12 @@ public final class OperationsServer: Service, Sendable {
     /// The port bound (the one asked for, or the one the system chose for 0).
     public let port: Int
     private let channel: any Channel
+    private let connections: OpenConnections
     private let logger: Logger
 
-    private init(channel: any Channel, port: Int, logger: Logger) {
+    private init(channel: any Channel, connections: OpenConnections, port: Int, logger: Logger) {
         self.channel = channel
+        self.connections = connections
         self.port = port
         self.logger = logger
     }
@@ -31,11 +34,13 @@ public final class OperationsServer: Service, Sendable {
         probes: HealthProbes,
         logger: Logger
     ) async throws -> OperationsServer {
+        let connections = OpenConnections()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                connections.insert(channel)
+                return channel.pipeline.configureHTTPServerPipeline().flatMap {
                     channel.pipeline.addHandler(OperationsHTTPHandler(registry: registry, probes: probes))
                 }
             }
@@ -46,7 +51,7 @@ public final class OperationsServer: Service, Sendable {
             "salience.http.address": "http://\(configuration.host):\(port)",
             "salience.http.paths": "/metrics /healthz /readyz",
         ])
-        return OperationsServer(channel: channel, port: port, logger: logger)
+        return OperationsServer(channel: channel, connections: connections, port: port, logger: logger)
     }
 
     public func run() async throws {
@@ -54,12 +59,35 @@ public final class OperationsServer: Service, Sendable {
             await withTaskCancellationHandler {
                 try? await channel.closeFuture.get()
             } onCancel: {
-                channel.close(promise: nil)
+                self.close()
             }
         } onGracefulShutdown: {
-            self.channel.close(promise: nil)
+            self.close()
         }
         logger.debug("metrics and health endpoint closed")
+    }
+
+    /// Stops listening and closes kept-alive connections.
+    private func close() {
+        channel.close(promise: nil)
+        connections.closeAll()
+    }
+}
+
+/// The accepted connections, so shutdown can close kept-alive ones too.
+private final class OpenConnections: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }
 

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import Prometheus
+import SalienceCore
+import SalienceKafka
+import SalienceOperations
+import SaliencePipeline
+import Testing
+
+@Suite("Metrics scraped from a running pipeline", .timeLimit(.minutes(3)))
+struct PipelineScrapeTests {
+    @Test("/metrics counts exactly the events fed, by type and dead-letter reason; /readyz turns 200 once caught up")
+    func scrapeDuringRun() async throws {
+        let logger = Logger(label: "salience.test")
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        let partitions: Int32 = 4
+        for topic in ["events", "samples", "dead-letters", "checkpoints", "models"] {
+            try cluster.createTopic(topic, partitions: partitions)
+        }
+        let kafka = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-scrape-test")
+
+        // Input: generated events plus malformed messages of known reasons.
+        let events = Array(SyntheticEventStream(configuration: .init(users: 500, items: 2000, seed: 7)).prefix(3000))
+        let malformed: [[UInt8]] = [
+            Array("not json".utf8), Array("[1, 2]".utf8), Array("{}".utf8), Array(#"{"user_id":"u","item_id":"i","type":"teleport","ts":1700000000000}"#.utf8),
+            [0x7B, 0xFF, 0x7D], Array("".utf8), Array(#"{"user_id":"u","item_id":"i","type":"view","ts":"yesterday"}"#.utf8),
+        ]
+        let decoder = EventDecoder()
+        var expectedReasons: [String: Int] = [:]
+        for message in malformed {
+            do throws(EventDecodingError) { _ = try decoder.decode(message) } catch { expectedReasons[error.reason.rawValue, default: 0] += 1 }
+        }
+        #expect(expectedReasons.values.reduce(0, +) == malformed.count)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        for event in events {
+            try producer.send(KafkaProducerMessage(topic: "events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
+        }
+        for message in malformed {
+            try producer.send(KafkaProducerMessage(topic: "events", key: Array("bad".utf8), value: message)) { _ in }
+        }
+        try producer.flush(timeout: .seconds(60))
+        producer.close(timeout: .seconds(5))
+
+        var estimator = EstimatorConfiguration()
+        estimator.sketchEpsilon = 0.01
+        estimator.logQBucketBits = 12
+        estimator.features.bits = 15
+        let configuration = PipelineConfiguration(
+            kafka: kafka, group: "scrape-\(UUID().uuidString.prefix(8))", samplesTopic: "samples", deadLetterTopic: "dead-letters",
+            checkpointTopic: "checkpoints", modelsTopic: "models", sessionTimeout: .seconds(6), estimator: estimator
+        )
+        let registry = PrometheusCollectorRegistry()
+        let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
+        let operations = OperationsConfiguration(port: 0, readyMaxLag: 0)
+        let server = try await OperationsServer.start(
+            configuration: operations, registry: registry, probes: .pipeline(engine.health, configuration: operations), logger: logger
+        )
+        let serving = Task { try await server.run() }
+        #expect(try await httpGet(port: server.port, path: "/readyz").status == 503)
+
+        let running = Task { try await PipelineService(engine: engine).run() }
+        let deadline = ContinuousClock.now + .seconds(90)
+        var ready = false
+        while ContinuousClock.now < deadline {
+            let statistics = engine.statistics.snapshot
+            ready = try await httpGet(port: server.port, path: "/readyz").status == 200
+            if statistics.samplesOut == events.count, statistics.deadLetters == malformed.count, ready { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let readiness = try await httpGet(port: server.port, path: "/readyz").body
+        #expect(ready, "readiness never passed: \(readiness)")
+        #expect(try await httpGet(port: server.port, path: "/healthz").status == 200)
+
+        // Scraped while the pipeline runs.
+        let scraped = try await httpGet(port: server.port, path: "/metrics")
+        #expect(scraped.status == 200)
+        let metrics = scraped.body
+        for type in BehaviorType.allCases {
+            let fed = events.filter { $0.type == type }.count
+            #expect(metricValue(metrics, "salience_events_total{type=\"\(type.name)\"}") == Double(fed), "\(type.name)")
+        }
+        #expect(metricValue(metrics, #"salience_events_total{type="undecodable"}"#) == Double(malformed.count))
+        #expect(metricValue(metrics, "salience_samples_total") == Double(events.count))
+        #expect(metricSum(metrics, "salience_dead_letters_total") == Double(malformed.count))
+        for (reason, count) in expectedReasons {
+            #expect(metricValue(metrics, "salience_dead_letters_total{reason=\"\(reason)\"}") == Double(count), "\(reason)")
+        }
+        #expect(metricValue(metrics, #"salience_rebalance_partitions_total{change="assigned"}"#) == Double(partitions))
+        #expect(metricValue(metrics, #"salience_weight_count{component="objective"}"#) == Double(events.count))
+        #expect(metricValue(metrics, #"salience_weight_count{component="sampling"}"#) == Double(events.count))
+        #expect(metricSum(metrics, "salience_consumer_lag") == 0)
+        #expect(metrics.split(separator: "\n").filter { $0.hasPrefix("salience_consumer_lag{") }.count == Int(partitions))
+        #expect(metrics.contains("salience_model_logloss{"))
+        #expect(metricSum(metrics, "salience_producer_errors_total") == 0)
+
+        engine.requestStop()
+        try await running.value
+        let after = try await httpGet(port: server.port, path: "/metrics").body
+        #expect(metricValue(after, "salience_checkpoints_total") == Double(partitions))
+        #expect(metricValue(after, #"salience_rebalance_partitions_total{change="revoked"}"#) == Double(partitions))
+        serving.cancel()
+        try await serving.value
+    }
+}
