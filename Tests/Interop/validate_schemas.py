@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Validates Schemas/examples/<schema-name>/*.json against Schemas/<schema-name>.schema.json
-(JSON Schema 2020-12): every valid-* example must validate, every invalid-* must not.
+"""Validates Schemas/examples/<schema-name>/*.json (and *.yaml) against
+Schemas/<schema-name>.schema.json (JSON Schema 2020-12): every valid-* example must
+validate, every invalid-* must not. The README's configuration examples (```yaml blocks
+starting with `# salience.yaml`) and Docker/salience.yaml must validate against
+config.schema.json.
 Extra JSON files (one document per line) given on the command line as SCHEMA=FILE are
 validated too, e.g. samples a command just produced."""
 import json
 import pathlib
 import sys
 
+import yaml
+
 from jsonschema import Draft202012Validator, FormatChecker
 
-root = pathlib.Path(__file__).resolve().parents[2] / "Schemas"
+repository = pathlib.Path(__file__).resolve().parents[2]
+root = repository / "Schemas"
 failures = 0
 
 
@@ -21,8 +27,9 @@ def validator(name):
 
 for directory in sorted((root / "examples").iterdir()):
     check = validator(directory.name)
-    for example in sorted(directory.glob("*.json")):
-        errors = list(check.iter_errors(json.loads(example.read_text())))
+    for example in sorted([*directory.glob("*.json"), *directory.glob("*.yaml")]):
+        document = yaml.safe_load(example.read_text()) if example.suffix == ".yaml" else json.loads(example.read_text())
+        errors = list(check.iter_errors(document))
         expected_valid = example.name.startswith("valid-")
         if expected_valid == (not errors):
             print(f"ok: {directory.name}/{example.name}")
@@ -30,6 +37,19 @@ for directory in sorted((root / "examples").iterdir()):
             failures += 1
             print(f"FAIL: {directory.name}/{example.name}: expected {'valid' if expected_valid else 'invalid'}"
                   + (f" ({errors[0].message})" if errors else ""), file=sys.stderr)
+
+config = validator("config")
+readme = (repository / "README.md").read_text()
+blocks = [block.split("\n```")[0] for block in readme.split("```yaml\n")[1:]]
+configs = [("README.md example %d" % n, block) for n, block in enumerate(blocks, 1) if block.startswith("# salience.yaml")]
+configs.append(("Docker/salience.yaml", (repository / "Docker" / "salience.yaml").read_text()))
+for name, text in configs:
+    errors = list(config.iter_errors(yaml.safe_load(text)))
+    if errors:
+        failures += 1
+        print(f"FAIL: {name}: {errors[0].message}", file=sys.stderr)
+    else:
+        print(f"ok: {name} against config")
 
 for argument in sys.argv[1:]:
     name, path = argument.split("=", 1)

@@ -31,6 +31,31 @@ struct SettingsDocumentationTests {
         }
     }
 
+    @Test("Schema examples: valid-*.yaml and Docker/salience.yaml load, invalid-*.yaml are refused")
+    func schemaExamples() throws {
+        let directory = Self.repository.appendingPathComponent("Schemas/examples/config")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 4)
+        for name in names {
+            let loader = SettingsLoader(file: directory.appendingPathComponent(name).path, environment: [:])
+            if name.hasPrefix("valid-") {
+                #expect(throws: Never.self, "\(name)") { _ = try loader.load() }
+            } else {
+                #expect(throws: ConfigurationError.self, "\(name)") { _ = try loader.load() }
+            }
+        }
+        let docker = SettingsLoader(file: Self.repository.appendingPathComponent("Docker/salience.yaml").path, environment: [:])
+        #expect(throws: Never.self) { _ = try docker.load() }
+    }
+
+    @Test("The README's key table lists every key")
+    func readmeListsEveryKey() throws {
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        for key in SettingsCatalog.keys {
+            #expect(readme.contains("| `\(key.path)` | `\(key.defaultValue.text.isEmpty ? "none" : key.defaultValue.text)` |"), "\(key.path) missing or stale in README")
+        }
+    }
+
     @Test("Every key has a summary, an environment variable and a default of its own kind")
     func catalogIsComplete() throws {
         var paths: Set<String> = []

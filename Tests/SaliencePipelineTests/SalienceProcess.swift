@@ -22,6 +22,7 @@ final class SalienceProcess {
             "--samples-topic", "samples", "--dead-letter-topic", "dead-letters", "--checkpoint-topic", "checkpoints",
             "--models-topic", "models", "--delivery", delivery.rawValue, "--checkpoint-events", String(checkpointEvents),
             "--session-timeout-ms", "3000", "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15",
+            "--http-port", "0",
         ]
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("salience-\(group)-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
