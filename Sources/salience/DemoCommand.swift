@@ -88,15 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard let data else {
             return Array(SyntheticEventStream(configuration: .init(seed: seed)).prefix(events))
         }
-        let importer = DatasetImporter(format: DatasetFormat(rawValue: format)!)
-        var loaded: [BehaviorEvent] = []
-        var reader = try LineReader(path: data)
-        var number = 0
-        while loaded.count < events, let line = reader.next() {
-            number += 1
-            if case .event(let event) = importer.row(line, number: number) { loaded.append(event) }
-        }
-        return loaded
+        return try DatasetFile.events(path: data, format: DatasetFormat(rawValue: format)!, limit: events).events
     }
 }
 

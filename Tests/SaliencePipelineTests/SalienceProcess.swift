@@ -9,22 +9,30 @@ final class SalienceProcess {
     }()
 
     let process = Process()
+    /// Where its standard output and error go.
+    let logURL: URL
     private let log: FileHandle
 
     /// Starts `salience run` against the harness's cluster; its output goes to a log file.
-    init(run harness: PipelineHarness, group: String, delivery: DeliveryMode, checkpointEvents: Int = 2000) throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: Self.executable.path + " (run `swift build` first)"])
-        }
-        process.executableURL = Self.executable
-        process.arguments = [
+    convenience init(run harness: PipelineHarness, group: String, delivery: DeliveryMode, checkpointEvents: Int = 2000) throws {
+        try self.init(arguments: [
             "run", "--bootstrap", harness.cluster.bootstrapServers, "--group", group, "--topic", harness.events,
             "--samples-topic", "samples", "--dead-letter-topic", "dead-letters", "--checkpoint-topic", "checkpoints",
             "--models-topic", "models", "--delivery", delivery.rawValue, "--checkpoint-events", String(checkpointEvents),
             "--session-timeout-ms", "3000", "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15",
             "--http-port", "0",
-        ]
-        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("salience-\(group)-\(UUID().uuidString.prefix(6)).log")
+        ], name: group)
+    }
+
+    /// Starts `salience` with `arguments`.
+    init(arguments: [String], name: String, environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: Self.executable.path + " (run `swift build` first)"])
+        }
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SALIENCE_") }.merging(environment) { _, new in new }
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("salience-\(name)-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         log = try FileHandle(forWritingTo: logURL)
         process.standardOutput = log
@@ -41,6 +49,11 @@ final class SalienceProcess {
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// What it has written so far.
+    var output: String {
+        (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
     }
 
     /// SIGTERM, then the exit status.

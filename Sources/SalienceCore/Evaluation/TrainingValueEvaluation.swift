@@ -1,0 +1,221 @@
+/// What `salience evaluate` measures: the estimator runs over the training
+/// events exactly as one pipeline partition would, a ``DownstreamTrainer``
+/// learns from what each variant emits, and the holdout grades it.
+public struct TrainingValueEvaluation: Sendable {
+    /// How to evaluate.
+    public struct Configuration: Sendable {
+        /// The estimator's settings (sampling is switched per variant).
+        public var estimator: EstimatorConfiguration
+        /// Sampling budgets, fractions of the training events in (0, 1]. Default: 0.1, 0.25, 0.5, 1.
+        public var budgets: [Double]
+        /// The top fraction compared in important-sample identification. Default: 0.1.
+        public var topFraction: Double
+        /// The downstream trainer. Default: ``DownstreamTrainer/Parameters/init(passes:ftrl:bits:)``.
+        public var trainer: DownstreamTrainer.Parameters
+        /// Seed of the uniform keep decision. Default: `0x0_5A3D_1E`.
+        public var uniformSeed: UInt64
+
+        public init(
+            estimator: EstimatorConfiguration = EstimatorConfiguration(),
+            budgets: [Double] = [0.1, 0.25, 0.5, 1],
+            topFraction: Double = 0.1,
+            trainer: DownstreamTrainer.Parameters = DownstreamTrainer.Parameters(),
+            uniformSeed: UInt64 = 0x05A3D1E
+        ) {
+            self.estimator = estimator
+            self.budgets = budgets
+            self.topFraction = topFraction
+            self.trainer = trainer
+            self.uniformSeed = uniformSeed
+        }
+    }
+
+    /// How a variant chooses and weighs its training samples.
+    public enum Strategy: String, Sendable, CaseIterable {
+        /// Every event, weight 1.
+        case unweighted
+        /// Keep each event with the same probability, weight 1/p.
+        case uniform
+        /// Keep with the estimator's gradient-score probability, weight 1/p.
+        case importance
+        /// Every event, weight = the class-balance component alone.
+        case classBalance = "class_balance"
+        /// Every event, weight = the objective weight (expert × class balance × popularity × user damping, normalised).
+        case objective
+        /// Importance-sampled, weight = objective × 1/p.
+        case objectiveImportance = "objective_importance"
+    }
+
+    /// One variant's result on the holdout.
+    public struct VariantResult: Sendable {
+        public var strategy: Strategy
+        /// The budget asked for; `nil` for variants that keep every event.
+        public var budget: Double?
+        /// Samples trained on.
+        public var samples: Int
+        public var auc: Double?
+        /// After prior correction.
+        public var logLoss: Double
+        /// Average precision with purchases as the positive class.
+        public var purchasePRAUC: Double?
+        /// Expected calibration error (10 bins), after prior correction.
+        public var calibrationError: Double
+        /// The prior correction applied (1: none).
+        public var oddsRatio: Double
+
+        /// `strategy@budget`, e.g. `importance@0.25`.
+        public var name: String { budget.map { "\(strategy.rawValue)@\($0)" } ?? strategy.rawValue }
+    }
+
+    /// Precision, recall and F1 of the top fraction by online gradient score
+    /// against the top fraction by loss under a hindsight model.
+    public struct Identification: Sendable {
+        public var topFraction: Double
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+    }
+
+    /// The whole result.
+    public struct Result: Sendable {
+        public var trainingEvents: Int
+        public var holdoutEvents: Int
+        public var holdoutPositives: Int
+        public var holdoutPurchases: Int
+        public var variants: [VariantResult]
+        public var identification: Identification
+        /// The objective weight of every training event, by behaviour type.
+        public var objectiveWeights: [BehaviorType: [Double]]
+        /// The sampling weight (1/p) of every kept event at each budget, by behaviour type.
+        public var samplingWeights: [Double: [BehaviorType: [Double]]]
+    }
+
+    public let configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Evaluates on `training` (in time order) and grades on `holdout`.
+    public func run(training: [BehaviorEvent], holdout: [BehaviorEvent]) -> Result {
+        precondition(!training.isEmpty && !holdout.isEmpty)
+        let labels = training.map { configuration.estimator.label(of: $0.type) > 0.5 }
+        let populationPositives = labels.filter { $0 }.count
+
+        // The full pass: objective weights and online scores of every event.
+        var full = configuration.estimator
+        full.samplingEnabled = false
+        let fullResults = Self.estimate(training, configuration: full)
+
+        var variants: [VariantResult] = []
+        var hindsight = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
+        let everything = zip(training, labels).map { DownstreamTrainer.Example(event: $0, label: $1, weight: 1) }
+        hindsight.train(everything)
+        variants.append(grade(.unweighted, budget: nil, trainer: hindsight, examples: everything, populationPositives, training.count, holdout))
+
+        func allEvents(_ weight: (WeightComponents) -> Double) -> [DownstreamTrainer.Example] {
+            zip(zip(training, labels), fullResults).map { .init(event: $0.0, label: $0.1, weight: weight($1.sample.components)) }
+        }
+        variants.append(train(.classBalance, budget: nil, examples: allEvents(\.classBalance), populationPositives, training.count, holdout))
+        variants.append(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
+
+        var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
+        for budget in configuration.budgets {
+            var sampled = configuration.estimator
+            sampled.samplingEnabled = true
+            sampled.samplingTargetRate = budget
+            let results = Self.estimate(training, configuration: sampled)
+            var importance: [DownstreamTrainer.Example] = []
+            var objectiveImportance: [DownstreamTrainer.Example] = []
+            for (index, result) in results.enumerated() where result.kept {
+                let components = result.sample.components
+                importance.append(.init(event: training[index], label: labels[index], weight: components.samplingWeight))
+                objectiveImportance.append(.init(event: training[index], label: labels[index], weight: components.samplingWeight * components.objective))
+                samplingWeights[budget, default: [:]][training[index].type, default: []].append(components.samplingWeight)
+            }
+            // Uniform keeps as many events as importance sampling did, so both spend the same budget.
+            let rate = Double(importance.count) / Double(training.count)
+            var uniform: [DownstreamTrainer.Example] = []
+            for (index, result) in fullResults.enumerated()
+            where ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: rate, seed: configuration.uniformSeed) {
+                uniform.append(.init(event: training[index], label: labels[index], weight: 1 / rate))
+            }
+            variants.append(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
+            variants.append(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
+            variants.append(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
+        }
+
+        var objectiveWeights: [BehaviorType: [Double]] = [:]
+        for (event, result) in zip(training, fullResults) { objectiveWeights[event.type, default: []].append(result.sample.components.objective) }
+        return Result(
+            trainingEvents: training.count,
+            holdoutEvents: holdout.count,
+            holdoutPositives: holdout.filter { configuration.estimator.label(of: $0.type) > 0.5 }.count,
+            holdoutPurchases: holdout.filter { $0.type == .purchase }.count,
+            variants: variants,
+            identification: identify(training: training, labels: labels, scores: fullResults.map(\.sample.components.gradientScore), hindsight: hindsight),
+            objectiveWeights: objectiveWeights,
+            samplingWeights: samplingWeights
+        )
+    }
+
+    /// One estimator over the events in order, as one partition; event ids
+    /// are the positions, so keep decisions are reproducible.
+    static func estimate(_ events: [BehaviorEvent], configuration: EstimatorConfiguration) -> [EstimatorResult] {
+        var estimator = ImportanceEstimator(configuration: configuration)
+        return events.enumerated().map { index, event in
+            estimator.process(event, source: SourcePosition(topic: "evaluate", partition: 0, offset: Int64(index)))
+        }
+    }
+
+    private func train(
+        _ strategy: Strategy, budget: Double?, examples: [DownstreamTrainer.Example],
+        _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
+    ) -> VariantResult {
+        var trainer = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
+        trainer.train(examples)
+        return grade(strategy, budget: budget, trainer: trainer, examples: examples, populationPositives, populationCount, holdout)
+    }
+
+    private func grade(
+        _ strategy: Strategy, budget: Double?, trainer: DownstreamTrainer, examples: [DownstreamTrainer.Example],
+        _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
+    ) -> VariantResult {
+        var trainer = trainer
+        let correction = PriorCorrection(
+            weights: examples.map(\.weight), labels: examples.map(\.label),
+            populationPositives: populationPositives, populationCount: populationCount
+        )
+        let predictions = holdout.map { correction(trainer.predict($0)) }
+        let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
+        return VariantResult(
+            strategy: strategy, budget: budget, samples: examples.count,
+            auc: ClassificationMetrics.auc(predictions, labels),
+            logLoss: ClassificationMetrics.logLoss(predictions, labels),
+            purchasePRAUC: ClassificationMetrics.averagePrecision(predictions, holdout.map { $0.type == .purchase }),
+            calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels),
+            oddsRatio: correction.oddsRatio
+        )
+    }
+
+    private func identify(training: [BehaviorEvent], labels: [Bool], scores: [Double], hindsight: DownstreamTrainer) -> Identification {
+        var hindsight = hindsight
+        let losses = zip(training, labels).map { event, label in
+            ClassificationMetrics.logLoss([hindsight.predict(event)], [label])
+        }
+        let count = max(1, Int((Double(training.count) * configuration.topFraction).rounded()))
+        // Ties broken by position, so the sets are deterministic.
+        func top(_ values: [Double]) -> Set<Int> {
+            Set(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(count))
+        }
+        let byScore = top(scores)
+        let byLoss = top(losses)
+        let common = Double(byScore.intersection(byLoss).count)
+        let precision = common / Double(byScore.count)
+        let recall = common / Double(byLoss.count)
+        return Identification(
+            topFraction: configuration.topFraction, precision: precision, recall: recall,
+            f1: precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        )
+    }
+}

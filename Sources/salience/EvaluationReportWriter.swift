@@ -1,0 +1,83 @@
+import Foundation
+import SalienceCore
+
+/// `report.md` and its SVG plots for `salience evaluate --report DIR`.
+struct EvaluationReportWriter {
+    let result: TrainingValueEvaluation.Result
+    let findings: EvaluationFindings
+    let data: String
+    let format: String
+    let estimator: EstimatorConfiguration
+    let passes: Int
+
+    /// Writes the report and returns the path of `report.md`.
+    func write(to directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let plots: [(file: String, svg: String)] = [
+            ("auc_vs_budget.svg", metricPlot("Holdout AUC vs sampling budget", "AUC") { $0.auc }),
+            ("logloss_vs_budget.svg", metricPlot("Holdout log-loss (recalibrated) vs budget", "log-loss") { $0.logLoss }),
+            ("purchase_prauc_vs_budget.svg", metricPlot("Purchase PR-AUC vs budget", "PR-AUC") { $0.purchasePRAUC }),
+            ("objective_weights_by_type.svg", SVGChart.boxes(
+                title: "Objective weight per behaviour type (training events)", yLabel: "objective weight",
+                groups: BehaviorType.allCases.map { ($0.name, result.objectiveWeights[$0] ?? []) }
+            )),
+            ("sampling_weights_by_type.svg", SVGChart.boxes(
+                title: "Sampling weight 1/p per type, kept events at budget 0.25", yLabel: "sampling weight",
+                groups: BehaviorType.allCases.map { ($0.name, result.samplingWeights[0.25]?[$0] ?? []) }
+            )),
+        ]
+        for plot in plots {
+            try plot.svg.write(toFile: (directory as NSString).appendingPathComponent(plot.file), atomically: true, encoding: .utf8)
+        }
+        let path = (directory as NSString).appendingPathComponent("report.md")
+        try markdown(plots: plots.map(\.file)).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func metricPlot(_ title: String, _ label: String, _ metric: (TrainingValueEvaluation.VariantResult) -> Double?) -> String {
+        var series: [SVGChart.Series] = []
+        for strategy in [TrainingValueEvaluation.Strategy.uniform, .importance, .objectiveImportance] {
+            let points = result.variants.filter { $0.strategy == strategy }.compactMap { variant in
+                metric(variant).map { (x: variant.budget ?? 1, y: $0) }
+            }
+            if !points.isEmpty { series.append(.init(name: strategy.rawValue, points: points)) }
+        }
+        for strategy in [TrainingValueEvaluation.Strategy.unweighted, .classBalance, .objective] {
+            if let variant = result.variants.first(where: { $0.strategy == strategy }), let value = metric(variant) {
+                series.append(.init(name: "\(strategy.rawValue) (all)", points: [(x: 1, y: value)]))
+            }
+        }
+        return SVGChart.lines(title: title, xLabel: "budget (fraction of training events)", yLabel: label, series: series)
+    }
+
+    private func markdown(plots: [String]) -> String {
+        var text = """
+            # Training value of Salience's samples and weights
+
+            Data: `\(data)` (format `\(format)`): \(result.trainingEvents) training events, \(result.holdoutEvents) held out \
+            (\(result.holdoutPositives) positives, \(result.holdoutPurchases) purchases). Labels: \
+            \(estimator.positiveTypes.sorted().map(\.name).joined(separator: ", ")) are 1.
+
+            The estimator ran over the training events in time order as one pipeline partition, with the \
+            configuration of fingerprint `\(String(estimator.fingerprint, radix: 16))`. Each variant trained its own \
+            logistic regression (FTRL-Proximal over the estimator's hashed features, \(passes) passes in time order) on \
+            the samples it emits, with their weights. Log-loss and calibration error are computed after the prior \
+            correction of He et al. (2014), `q = p / (p + (1 − p)·r)`, with `r` the odds ratio the weights put on the \
+            training set (column "odds ratio"; 1 means no correction). Uniform sampling keeps as many events as \
+            importance sampling did at the same budget.
+
+            ## Results
+
+            \(EvaluationTable.markdown(result))
+
+            ## Findings
+
+            """
+        for finding in findings.findings {
+            text += "- \(finding.met ? "**met**" : "**not met**"): \(finding.text)\n"
+        }
+        text += "\n## Plots\n\n"
+        for plot in plots { text += "![\(plot)](\(plot))\n\n" }
+        return text
+    }
+}

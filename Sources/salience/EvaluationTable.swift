@@ -1,0 +1,36 @@
+import Foundation
+import SalienceCore
+
+/// The variants of an evaluation as an aligned text table.
+enum EvaluationTable {
+    static let columns = ["variant", "samples", "AUC", "log-loss", "purchase PR-AUC", "ECE", "odds ratio"]
+
+    static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
+        result.variants.map { variant in
+            [
+                variant.name, String(variant.samples), number(variant.auc), number(variant.logLoss),
+                number(variant.purchasePRAUC), number(variant.calibrationError), String(format: "%.3f", variant.oddsRatio),
+            ]
+        }
+    }
+
+    static func text(_ result: TrainingValueEvaluation.Result) -> String {
+        let rows = [columns] + rows(result)
+        let widths = columns.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// The same table in Markdown.
+    static func markdown(_ result: TrainingValueEvaluation.Result) -> String {
+        ([columns, columns.map { _ in "---" }] + rows(result)).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
+    }
+
+    static func number(_ value: Double?) -> String {
+        value.map { String(format: "%.4f", $0) } ?? "n/a"
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import SalienceCore
+import Testing
+
+@Suite("Evaluation: holdout metrics, prior correction, downstream trainer")
+struct EvaluationMetricTests {
+    @Test("AUC is the Mann–Whitney statistic, ties counted half")
+    func auc() {
+        #expect(ClassificationMetrics.auc([0.1, 0.4, 0.5, 0.8], [false, true, false, true]) == 0.75)
+        #expect(ClassificationMetrics.auc([0.1, 0.2, 0.8, 0.9], [false, false, true, true]) == 1)
+        #expect(ClassificationMetrics.auc([0.9, 0.8, 0.2, 0.1], [false, false, true, true]) == 0)
+        #expect(ClassificationMetrics.auc([0.5, 0.5, 0.5, 0.5], [false, true, false, true]) == 0.5)
+        #expect(ClassificationMetrics.auc([0.3, 0.6], [true, true]) == nil)
+    }
+
+    @Test("Average precision: the mean precision at each positive")
+    func averagePrecision() throws {
+        // Ranked: 0.9 (pos) 0.8 (neg) 0.7 (pos) 0.1 (neg): (1/1 + 2/3) / 2.
+        let ap = try #require(ClassificationMetrics.averagePrecision([0.1, 0.9, 0.7, 0.8], [false, true, true, false]))
+        #expect(abs(ap - (1 + 2.0 / 3) / 2) < 1e-12)
+        #expect(ClassificationMetrics.averagePrecision([0.1, 0.2], [false, false]) == nil)
+    }
+
+    @Test("Log-loss and expected calibration error on hand-computed cases")
+    func lossAndCalibration() {
+        #expect(abs(ClassificationMetrics.logLoss([0.8, 0.4], [true, false]) - (-(log(0.8) + log(0.6)) / 2)) < 1e-12)
+        // Bin [0.2,0.3): mean 0.25, rate 0.5 → |0.25| × 2/4; bin [0.9,1): mean 0.9, rate 1 → 0.1 × 2/4.
+        let ece = ClassificationMetrics.expectedCalibrationError([0.25, 0.25, 0.9, 0.9], [true, false, true, true])
+        #expect(abs(ece - (0.25 * 0.5 + 0.1 * 0.5)) < 1e-12)
+    }
+
+    @Test("Prior correction: He et al.'s formula after negative downsampling; none for Horvitz–Thompson weights")
+    func priorCorrection() {
+        // 100 positives, 900 negatives; negatives kept at w = 0.1 with weight 1.
+        let labels = [Bool](repeating: true, count: 100) + [Bool](repeating: false, count: 90)
+        let downsampled = PriorCorrection(weights: [Double](repeating: 1, count: 190), labels: labels, populationPositives: 100, populationCount: 1000)
+        #expect(abs(downsampled.oddsRatio - 10) < 1e-9)
+        let p = 0.6
+        #expect(abs(downsampled(p) - p / (p + (1 - p) / 0.1)) < 1e-12)
+        // The same negatives weighted 1/w: no correction.
+        let weighted = PriorCorrection(weights: [Double](repeating: 1, count: 100) + [Double](repeating: 10, count: 90), labels: labels,
+                                       populationPositives: 100, populationCount: 1000)
+        #expect(abs(weighted.oddsRatio - 1) < 1e-9)
+        #expect(abs(weighted(p) - p) < 1e-12)
+    }
+
+    @Test("The downstream trainer uses the weights")
+    func trainerUsesWeights() {
+        let events = Array(SyntheticEventStream(configuration: .init(users: 200, items: 500, seed: 3)).prefix(2000))
+        let probe = events[0]
+        func trained(_ weight: (BehaviorEvent) -> Double) -> Double {
+            var trainer = DownstreamTrainer(space: FeatureSpace(), parameters: .init(passes: 2, bits: 16))
+            trainer.train(events.map { .init(event: $0, label: $0.type != .view, weight: weight($0)) })
+            return trainer.predict(probe)
+        }
+        #expect(trained { _ in 0 } == 0.5)
+        let unweighted = trained { _ in 1 }
+        let positivesHeavy = trained { $0.type != .view ? 10 : 1 }
+        #expect(positivesHeavy > unweighted)
+        #expect(trained { _ in 1 } == unweighted)
+    }
+}
+
+@Suite("Evaluation: variants on a generated stream")
+struct TrainingValueEvaluationTests {
+    static let events = Array(SyntheticEventStream(configuration: .init(users: 400, items: 1500, seed: 21)).prefix(12_000))
+
+    static func evaluate() -> TrainingValueEvaluation.Result {
+        var estimator = EstimatorConfiguration()
+        estimator.features.bits = 16
+        estimator.logQBucketBits = 12
+        estimator.sketchEpsilon = 0.01
+        let evaluation = TrainingValueEvaluation(configuration: .init(
+            estimator: estimator, budgets: [0.25, 1], trainer: .init(passes: 2, bits: 16)
+        ))
+        return evaluation.run(training: Array(events.prefix(10_000)), holdout: Array(events.dropFirst(10_000)))
+    }
+
+    @Test("Every variant is graded; sample counts, budgets and prior corrections are as specified; runs repeat")
+    func variants() throws {
+        let result = Self.evaluate()
+        #expect(result.trainingEvents == 10_000 && result.holdoutEvents == 2000)
+        #expect(result.variants.map(\.name) == [
+            "unweighted", "class_balance", "objective",
+            "uniform@0.25", "importance@0.25", "objective_importance@0.25",
+            "uniform@1.0", "importance@1.0", "objective_importance@1.0",
+        ])
+        let byName = Dictionary(uniqueKeysWithValues: result.variants.map { ($0.name, $0) })
+        #expect(byName["unweighted"]?.samples == 10_000)
+        #expect(byName["unweighted"]?.oddsRatio == 1)
+        let importance = try #require(byName["importance@0.25"])
+        let uniform = try #require(byName["uniform@0.25"])
+        #expect(importance.samples > 1000 && importance.samples < 5000, "\(importance.samples)")
+        #expect(abs(Double(uniform.samples - importance.samples)) < 0.1 * Double(importance.samples))
+        #expect(byName["objective_importance@0.25"]?.samples == importance.samples)
+        // Horvitz–Thompson weights keep the class prior: little to correct.
+        #expect(abs(importance.oddsRatio - 1) < 0.35, "\(importance.oddsRatio)")
+        #expect(abs(uniform.oddsRatio - 1) < 0.2, "\(uniform.oddsRatio)")
+        for variant in result.variants {
+            let auc = try #require(variant.auc)
+            #expect(auc > 0 && auc < 1)
+            #expect(variant.logLoss > 0 && variant.logLoss.isFinite)
+        }
+        #expect((0...1).contains(result.identification.precision))
+        #expect(result.objectiveWeights.values.map(\.count).reduce(0, +) == 10_000)
+        #expect(result.samplingWeights[0.25]?.values.map(\.count).reduce(0, +) == importance.samples)
+
+        let again = Self.evaluate()
+        #expect(again.variants.map(\.auc) == result.variants.map(\.auc))
+        #expect(again.variants.map(\.logLoss) == result.variants.map(\.logLoss))
+    }
+}
