@@ -147,6 +147,8 @@ public enum SettingsCatalog {
             .number("estimator.ftrl.beta", \.pipeline.estimator.ftrl.beta, NumberBounds(0), "FTRL-Proximal learning rate smoothing β."),
             .number("estimator.ftrl.l1", \.pipeline.estimator.ftrl.l1, NumberBounds(0), "FTRL-Proximal L1 strength."),
             .number("estimator.ftrl.l2", \.pipeline.estimator.ftrl.l2, NumberBounds(0), "FTRL-Proximal L2 strength."),
+            .choice("estimator.online_model_weight", \.pipeline.estimator.onlineModelWeight,
+                    "unit: the online model learns each event once, so its error is an honest difficulty score; objective: updates scaled by the objective weight."),
         ]
     }
 

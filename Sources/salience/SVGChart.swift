@@ -56,7 +56,7 @@ enum SVGChart {
         guard let low = all.min(), let high = all.max() else { return empty(title) }
         let yMin = floor(log10(low)), yMax = max(ceil(log10(high)), yMin + 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        func py(_ value: Double) -> Double { top + (1 - (log10(max(value, low)) - yMin) / (yMax - yMin)) * plotHeight }
+        func py(_ value: Double) -> Double { top + (1 - (log10(max(value, pow(10, yMin))) - yMin) / (yMax - yMin)) * plotHeight }
         var svg = header(title) + axes(xLabel: "", yLabel: yLabel)
         for exponent in Int(yMin)...Int(yMax) {
             let value = pow(10, Double(exponent))

@@ -124,7 +124,7 @@ public struct ImportanceEstimator: Sendable {
         let normalized = objectiveRaw / (state.objectiveMean.mean ?? objectiveRaw)
         let objective = min(max(normalized, configuration.objectiveRange.lowerBound), configuration.objectiveRange.upperBound)
 
-        // Online model: score before learning, then learn with the objective weight.
+        // Online model: score before learning, then learn (once, or with the objective weight).
         hasher.features(of: event, into: &features)
         let prediction = state.model.predict(features)
         let gradientNorm = abs(prediction - label) * features.norm
@@ -132,7 +132,10 @@ public struct ImportanceEstimator: Sendable {
         let meanNorm = state.gradientNormMean.mean ?? 0
         let gradientScore = meanNorm > 0 ? gradientNorm / meanNorm : 1
         state.metrics.record(prediction: prediction, label: label, at: time)
-        state.model.update(features, prediction: prediction, label: label, importance: objective)
+        state.model.update(
+            features, prediction: prediction, label: label,
+            importance: configuration.onlineModelWeight == .unit ? 1 : objective
+        )
 
         // Sampling weight: keep with probability p, weigh by 1/p.
         let eventID = event.eventID ?? source?.derivedEventID ?? Self.contentID(of: event)

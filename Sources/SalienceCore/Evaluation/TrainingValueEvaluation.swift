@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `salience evaluate` measures: the estimator runs over the training
 /// events exactly as one pipeline partition would, a ``DownstreamTrainer``
 /// learns from what each variant emits, and the holdout grades it.
@@ -88,6 +90,8 @@ public struct TrainingValueEvaluation: Sendable {
         public var objectiveWeights: [BehaviorType: [Double]]
         /// The sampling weight (1/p) of every kept event at each budget, by behaviour type.
         public var samplingWeights: [Double: [BehaviorType: [Double]]]
+        /// The estimator's `sampling.target_rate` that spends each budget.
+        public var targetRates: [Double: Double]
     }
 
     public let configuration: Configuration
@@ -120,11 +124,9 @@ public struct TrainingValueEvaluation: Sendable {
         variants.append(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
 
         var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
+        var targetRates: [Double: Double] = [:]
         for budget in configuration.budgets {
-            var sampled = configuration.estimator
-            sampled.samplingEnabled = true
-            sampled.samplingTargetRate = budget
-            let results = Self.estimate(training, configuration: sampled)
+            let (rate, results) = calibratedSampling(training, budget: budget)
             var importance: [DownstreamTrainer.Example] = []
             var objectiveImportance: [DownstreamTrainer.Example] = []
             for (index, result) in results.enumerated() where result.kept {
@@ -134,15 +136,16 @@ public struct TrainingValueEvaluation: Sendable {
                 samplingWeights[budget, default: [:]][training[index].type, default: []].append(components.samplingWeight)
             }
             // Uniform keeps as many events as importance sampling did, so both spend the same budget.
-            let rate = Double(importance.count) / Double(training.count)
+            let uniformRate = Double(importance.count) / Double(training.count)
             var uniform: [DownstreamTrainer.Example] = []
             for (index, result) in fullResults.enumerated()
-            where ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: rate, seed: configuration.uniformSeed) {
-                uniform.append(.init(event: training[index], label: labels[index], weight: 1 / rate))
+            where ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: uniformRate, seed: configuration.uniformSeed) {
+                uniform.append(.init(event: training[index], label: labels[index], weight: 1 / uniformRate))
             }
             variants.append(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
             variants.append(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
             variants.append(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
+            targetRates[budget] = rate
         }
 
         var objectiveWeights: [BehaviorType: [Double]] = [:]
@@ -155,8 +158,35 @@ public struct TrainingValueEvaluation: Sendable {
             variants: variants,
             identification: identify(training: training, labels: labels, scores: fullResults.map(\.sample.components.gradientScore), hindsight: hindsight),
             objectiveWeights: objectiveWeights,
-            samplingWeights: samplingWeights
+            samplingWeights: samplingWeights,
+            targetRates: targetRates
         )
+    }
+
+    /// The estimator's target rate whose kept fraction comes closest to
+    /// `budget` (bisection in log space over (0, 1]; at most the fraction
+    /// rate 1 keeps), and the results at that rate. `p = clamp(rate × score)`
+    /// keeps less than `rate` on average because scores above `1/rate` are
+    /// clamped, so the rate is searched rather than set to the budget.
+    func calibratedSampling(_ events: [BehaviorEvent], budget: Double) -> (rate: Double, results: [EstimatorResult]) {
+        var sampled = configuration.estimator
+        sampled.samplingEnabled = true
+        func run(_ rate: Double) -> [EstimatorResult] {
+            sampled.samplingTargetRate = rate
+            return Self.estimate(events, configuration: sampled)
+        }
+        let target = budget * Double(events.count)
+        var best = (rate: 1.0, results: run(1))
+        var bestError = abs(Double(best.results.filter(\.kept).count) - target)
+        var (low, high) = (log(1e-4), 0.0)
+        for _ in 0..<16 where bestError > 0.002 * target {
+            let rate = exp((low + high) / 2)
+            let results = run(rate)
+            let kept = Double(results.filter(\.kept).count)
+            if abs(kept - target) < bestError { (best, bestError) = ((rate, results), abs(kept - target)) }
+            if kept < target { low = log(rate) } else { high = log(rate) }
+        }
+        return best
     }
 
     /// One estimator over the events in order, as one partition; event ids
