@@ -13,6 +13,7 @@ struct EvaluationReportWriter {
     /// Writes the report and returns the path of `report.md`.
     func write(to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let shownBudget = result.samplingWeights.keys.min { abs($0 - 0.25) < abs($1 - 0.25) } ?? 0.25
         let plots: [(file: String, svg: String)] = [
             ("auc_vs_budget.svg", metricPlot("Holdout AUC vs sampling budget", "AUC") { $0.auc }),
             ("logloss_vs_budget.svg", metricPlot("Holdout log-loss (recalibrated) vs budget", "log-loss") { $0.logLoss }),
@@ -22,8 +23,8 @@ struct EvaluationReportWriter {
                 groups: BehaviorType.allCases.map { ($0.name, result.objectiveWeights[$0] ?? []) }
             )),
             ("sampling_weights_by_type.svg", SVGChart.boxes(
-                title: "Sampling weight 1/p per type, kept events at budget 0.25", yLabel: "sampling weight",
-                groups: BehaviorType.allCases.map { ($0.name, result.samplingWeights[0.25]?[$0] ?? []) }
+                title: "Sampling weight 1/p per type, kept events at budget \(shownBudget)", yLabel: "sampling weight",
+                groups: BehaviorType.allCases.map { ($0.name, result.samplingWeights[shownBudget]?[$0] ?? []) }
             )),
         ]
         for plot in plots {
@@ -64,7 +65,10 @@ struct EvaluationReportWriter {
             the samples it emits, with their weights. Log-loss and calibration error are computed after the prior \
             correction of He et al. (2014), `q = p / (p + (1 − p)·r)`, with `r` the odds ratio the weights put on the \
             training set (column "odds ratio"; 1 means no correction). Uniform sampling keeps as many events as \
-            importance sampling did at the same budget.
+            importance sampling did at the same budget. Each budget is spent by searching the estimator's \
+            `sampling.target_rate` (keep probability `clamp(rate × gradient score, min, 1)`) whose kept fraction is \
+            closest to it: \(result.targetRates.sorted { $0.key < $1.key }.map { "budget \($0.key) → rate \(String(format: "%.3f", $0.value))" }.joined(separator: ", ")); \
+            a budget that rate 1 cannot reach keeps what rate 1 keeps (see the samples column).
 
             ## Results
 

@@ -110,3 +110,24 @@ struct TrainingValueEvaluationTests {
         #expect(again.variants.map(\.logLoss) == result.variants.map(\.logLoss))
     }
 }
+
+@Suite("Feature hashing shared with the example trainer")
+struct TrainerHashingTests {
+    @Test("FeatureHasher gives the indices Examples/trainer/golden_features.json records (the Python trainer checks the same file)")
+    func goldenIndices() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/trainer/golden_features.json")
+        let golden = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let sample = try #require(golden["sample"] as? [String: Any])
+        let typeName = try #require(sample["type"] as? String)
+        let event = BehaviorEvent(
+            userID: try #require(sample["user_id"] as? String), itemID: try #require(sample["item_id"] as? String),
+            type: try #require(BehaviorType(name: typeName)),
+            timestamp: Int64(try #require(sample["ts"] as? Int))
+        )
+        var features = FeatureVector()
+        FeatureHasher(space: FeatureSpace()).features(of: event, into: &features)
+        #expect(features.indices == (golden["indices"] as? [Int]))
+        #expect(features.values.allSatisfy { $0 == 1 })
+    }
+}
