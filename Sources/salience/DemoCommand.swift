@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Prometheus
 import SalienceCore
 import SalienceKafka
+import SalienceOperations
 import SaliencePipeline
+import ServiceLifecycle
 
 /// `salience demo`: the whole product in a minute, on the embedded broker.
 struct DemoCommand: AsyncParsableCommand {
@@ -39,10 +42,12 @@ struct DemoCommand: AsyncParsableCommand {
         let input = try loadEvents()
         let malformed = DemoStream.malformed
         let partitions: Int32 = 4
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        for topic in ["events", "samples", "dead-letters", "salience-checkpoints", "salience-models"] {
-            try cluster.createTopic(topic, partitions: partitions)
-        }
+        let broker = try EmbeddedBrokerService(
+            brokers: 1,
+            topics: ["events", "samples", "dead-letters", "salience-checkpoints", "salience-models"].map { .init(name: $0, partitions: partitions) },
+            logger: logger
+        )
+        let cluster = broker.cluster
         let client = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-demo")
         print("Embedded broker at \(cluster.bootstrapServers)")
         print("Feeding \(input.count) events\(data.map { " from \($0)" } ?? " from the built-in generator (seed \(seed))") and \(malformed.count) deliberately malformed messages …")
@@ -62,16 +67,27 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.estimator.features.bits = 18
         configuration.estimator.sketchEpsilon = 1e-3
         configuration.estimator.logQBucketBits = 16
-        let engine = try PipelineEngine(configuration: configuration, logger: logger)
-        print("Running the pipeline (exactly-once, \(partitions) partitions) …")
+        let registry = PrometheusCollectorRegistry()
+        let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
+        let operations = OperationsConfiguration(port: 0)
+        let endpoint = try await OperationsServer.start(
+            configuration: operations, registry: registry, probes: .pipeline(engine.health, configuration: operations), logger: logger
+        )
+        print("Running the pipeline (exactly-once, \(partitions) partitions); metrics at http://127.0.0.1:\(endpoint.port)/metrics while it runs …")
         let clock = ContinuousClock()
         let start = clock.now
-        let running = Task { try await PipelineService(engine: engine).run() }
+        // Broker, endpoint and pipeline as one service group: SIGINT/SIGTERM or
+        // the end of the stream shut the pipeline down first, the broker last.
+        let group = ServiceGroup(
+            services: [broker, endpoint, PipelineService(engine: engine)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )
+        let running = Task { try await group.run() }
         let expected = input.count + malformed.count
         while engine.statistics.snapshot.samplesOut + engine.statistics.snapshot.deadLetters < expected, clock.now - start < .seconds(300) {
             try await Task.sleep(for: .milliseconds(50))
         }
-        engine.requestStop()
+        await group.triggerGracefulShutdown()
         try await running.value
         let elapsed = clock.now - start
 
