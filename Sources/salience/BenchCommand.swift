@@ -14,12 +14,15 @@ struct BenchCommand: AsyncParsableCommand {
             core: Salience's decoder against Foundation's JSONDecoder on the same events, \
             the estimator alone, and checkpoint size as distinct ids grow. \
             pipeline: `salience run` end to end on the embedded broker against \
-            `kcat -C | kcat -P` passthrough of the same stream on the same broker (needs kcat). \
-            Build with -c release for meaningful figures.
+            `kcat -C | kcat -P` passthrough of the same stream on the same broker (needs kcat), \
+            then event→sample latency (HDR histogram, input message timestamp to the sample's \
+            delivery report) at half the measured throughput. memory: decode and estimate a \
+            stream of all-distinct users and items, resident memory after 1 M and after \
+            --memory-events events. Build with -c release for meaningful figures.
             """
     )
 
-    @Option(name: .long, help: "core, pipeline or all.")
+    @Option(name: .long, help: "core, pipeline, memory or all.")
     var suite: String = "all"
 
     @Option(name: .long, help: "Events in the end-to-end stream.")
@@ -28,18 +31,23 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Input partitions (the embedded broker keeps about 5 MiB per partition).")
     var partitions: Int32 = 128
 
+    @Option(name: .long, help: "Events (all-distinct users and items) in the memory suite.")
+    var memoryEvents: Int = 10_000_000
+
     @Flag(name: .long, help: "Print the figures as JSON.")
     var json = false
 
     func validate() throws {
-        guard ["core", "pipeline", "all"].contains(suite) else { throw ValidationError("--suite expects core, pipeline or all") }
+        guard ["core", "pipeline", "memory", "all"].contains(suite) else { throw ValidationError("--suite expects core, pipeline, memory or all") }
         guard events > 0, partitions > 0 else { throw ValidationError("--events and --partitions expect positive numbers") }
+        guard memoryEvents >= 1_000_000 else { throw ValidationError("--memory-events expects at least 1000000") }
     }
 
     func run() async throws {
         var figures: [(String, Double, String)] = []
-        if suite != "pipeline" { figures += CoreBenchmark().run() }
-        if suite != "core" { figures += try await PipelineBenchmark(events: events, partitions: partitions).run() }
+        if suite == "core" || suite == "all" { figures += CoreBenchmark().run() }
+        if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents).run() }
+        if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(events: events, partitions: partitions).run() }
         if json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -60,9 +68,14 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// Peak resident set size of this process, in MiB (VmHWM).
-func peakResidentMiB() -> Double {
+func peakResidentMiB() -> Double { processStatusMiB("VmHWM:") }
+
+/// Resident set size of this process now, in MiB (VmRSS).
+func residentMiB() -> Double { processStatusMiB("VmRSS:") }
+
+private func processStatusMiB(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return 0 }
     return kilobytes / 1024
@@ -127,6 +140,39 @@ struct CoreBenchmark {
             ("estimator.events_per_s", Double(events.count - 50_000) / estimate, "events/s (8 fields + 2 crosses, all components)"),
             ("estimator.state_bytes", Double(stateBytes), "bytes (default sizes)"),
             ("estimator.state_bytes_10x_ids", Double(wide.encodedState().count), "bytes (10x distinct ids)"),
+        ]
+    }
+}
+
+/// Decoding and estimating a stream in which every user and every item is
+/// new: the estimator's memory must not grow with the number of ids.
+struct MemoryBenchmark {
+    let events: Int
+
+    func run() throws -> [(String, Double, String)] {
+        FileHandle.standardError.write(Data("bench: \(events) events, all users and items distinct\n".utf8))
+        let decoder = EventDecoder()
+        var estimator = ImportanceEstimator(configuration: EstimatorConfiguration())
+        let types: [BehaviorType] = [.view, .view, .view, .view, .view, .view, .view, .view, .cart, .purchase]
+        var residentAfterMillion = 0.0
+        let elapsed = try seconds {
+            for index in 0..<events {
+                let event = BehaviorEvent(
+                    userID: "u\(index)", itemID: "i\(index)", type: types[index % types.count],
+                    timestamp: 1_700_000_000_000 + Int64(index) * 10, categoryID: "c\(index % 5000)"
+                )
+                _ = estimator.process(try decoder.decode(event.jsonBytes))
+                if index == 999_999 { residentAfterMillion = residentMiB() }
+            }
+        }
+        let residentAtEnd = residentMiB()
+        return [
+            ("memory.events", Double(events), "events, every user and item distinct"),
+            ("memory.rss_after_1m_mib", residentAfterMillion, "MiB resident after 1 M events (default estimator)"),
+            ("memory.rss_at_end_mib", residentAtEnd, "MiB resident after all events"),
+            ("memory.growth_ratio", residentAtEnd / residentAfterMillion, "x (1.0 = flat)"),
+            ("memory.peak_rss_mib", peakResidentMiB(), "MiB peak"),
+            ("memory.events_per_s", Double(events) / elapsed, "events/s (encode, decode, estimate)"),
         ]
     }
 }
@@ -199,6 +245,7 @@ struct PipelineBenchmark {
         precondition(replayed == available, "the replay saw every event")
         let salienceRate = Double(available) / salienceSeconds
         let kcatRate = Double(available) / kcatSeconds
+        let latency = try await measureLatency(cluster: cluster, client: client, configuration: configuration, rate: salienceRate / 2, logger: logger)
         return [
             ("pipeline.events", Double(available), "events in the stream"),
             ("pipeline.salience_run.events_per_s", salienceRate, "events/s (group join included)"),
@@ -208,6 +255,54 @@ struct PipelineBenchmark {
             ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
             ("pipeline.replay.sample_bytes", Double(replayedBytes), "bytes of sample JSON encoded by the replay"),
             ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
+        ] + latency
+    }
+
+    /// Event→sample latency with a live producer at `rate` events/s (linger 5 ms) for 10 s.
+    private func measureLatency(
+        cluster: EmbeddedKafkaCluster, client: KafkaClientConfiguration, configuration: PipelineConfiguration,
+        rate: Double, logger: Logger
+    ) async throws -> [(String, Double, String)] {
+        FileHandle.standardError.write(Data("bench: latency at \(Int(rate)) events/s (half the measured throughput)\n".utf8))
+        for topic in ["live-events", "live-samples", "live-dead-letters"] { try cluster.createTopic(topic, partitions: 32) }
+        var live = configuration
+        live.group = "bench-live-\(UUID().uuidString.prefix(8))"
+        live.inputTopics = ["live-events"]
+        live.samplesTopic = "live-samples"
+        live.deadLetterTopic = "live-dead-letters"
+        let latency = LatencyRecordingFactory(recording: PipelineMetrics.latencyLabel)
+        let engine = try PipelineEngine(configuration: live, logger: logger, metricsFactory: latency)
+        let running = Task { try await PipelineService(engine: engine).run() }
+        let joined = ContinuousClock.now + .seconds(60)
+        while engine.health.snapshot.partitions < 32, ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(20)) }
+
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, linger: .milliseconds(5)), logger: logger)
+        let total = Int(rate * 10)
+        var stream = SyntheticEventStream(configuration: .init(seed: 77)).makeIterator()
+        let start = ContinuousClock.now
+        var sent = 0
+        while sent < total {
+            let due = min(total, Int(rate * (ContinuousClock.now - start).totalSeconds))
+            while sent < due, let event = stream.next() {
+                // No timestamp: librdkafka stamps the message at send time.
+                try producer.send(KafkaProducerMessage(topic: "live-events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
+                sent += 1
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let producing = (ContinuousClock.now - start).totalSeconds
+        try producer.flush(timeout: .seconds(60))
+        producer.close(timeout: .seconds(5))
+        let drained = ContinuousClock.now + .seconds(120)
+        while engine.statistics.snapshot.samplesOut < total, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
+        engine.requestStop()
+        try await running.value
+        return [
+            ("latency.offered_events_per_s", Double(total) / producing, "events/s offered (producer linger 5 ms)"),
+            ("latency.samples", Double(latency.count), "samples timed"),
+            ("latency.p50_ms", latency.milliseconds(atPercentile: 50), "ms, input message timestamp → sample delivery report"),
+            ("latency.p99_ms", latency.milliseconds(atPercentile: 99), "ms"),
+            ("latency.p999_ms", latency.milliseconds(atPercentile: 99.9), "ms"),
         ]
     }
 

@@ -221,10 +221,11 @@ final class EngineLoop: @unchecked Sendable {
             value: sample.jsonBytes,
             headers: sourceHeaders(of: message)
         )
-        let samplesOut = metrics.samplesOut
+        let metrics = self.metrics
+        let inputMilliseconds = message.timestamp?.milliseconds
         try producer.send(output, onDelivery: deliveryHandler {
             $0.samplesOut += 1
-            samplesOut.increment()
+            metrics.recordSampleDelivered(inputTimestampMilliseconds: inputMilliseconds)
         })
     }
 

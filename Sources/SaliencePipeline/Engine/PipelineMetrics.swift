@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import SalienceCore
 import SalienceKafka
 
@@ -13,7 +14,8 @@ public final class PipelineMetrics: Sendable {
     private let factory: any MetricsFactory
     private let eventsByType: [Counter]
     private let undecodedEvents: Counter
-    let samplesOut: Counter
+    private let samplesOut: Counter
+    private let sampleLatency: CoreMetrics.Timer
     let samplesNotKept: Counter
     private let deadLettersByReason: [String: Counter]
     let checkpoints: Counter
@@ -33,6 +35,8 @@ public final class PipelineMetrics: Sendable {
     /// The histogram buckets of `salience_weight`, from 1/100 to 100 on a log scale.
     public static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
     public static let weightLabel = "salience_weight"
+    /// From the input message's timestamp to the sample's delivery report.
+    public static let latencyLabel = "salience_sample_latency_seconds"
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -41,6 +45,7 @@ public final class PipelineMetrics: Sendable {
         }
         undecodedEvents = Counter(label: "salience_events_total", dimensions: [("type", "undecodable")], factory: factory)
         samplesOut = Counter(label: "salience_samples_total", factory: factory)
+        sampleLatency = CoreMetrics.Timer(label: Self.latencyLabel, factory: factory)
         samplesNotKept = Counter(label: "salience_samples_not_kept_total", factory: factory)
         deadLettersByReason = Dictionary(uniqueKeysWithValues: EventDecodingError.Reason.allCases.map {
             ($0.rawValue, Counter(label: "salience_dead_letters_total", dimensions: [("reason", $0.rawValue)], factory: factory))
@@ -74,6 +79,18 @@ public final class PipelineMetrics: Sendable {
         userDampingWeight.record(sample.components.userDamping)
         gradientScore.record(sample.components.gradientScore)
         samplingWeight.record(sample.components.samplingWeight)
+    }
+
+    /// Counts a delivered sample and records its latency: wall-clock now
+    /// minus the input message's timestamp (meaningful when producers stamp
+    /// messages at send time, Kafka's default, or the topic uses LogAppendTime).
+    func recordSampleDelivered(inputTimestampMilliseconds: Int64?) {
+        samplesOut.increment()
+        guard let inputTimestampMilliseconds else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - inputTimestampMilliseconds * 1_000_000
+        sampleLatency.recordNanoseconds(max(0, nanoseconds))
     }
 
     /// Counts a message that did not decode (its dead letter is counted on delivery).
