@@ -68,42 +68,69 @@ enum ChunkedRecords {
         logger: Logger,
         decode: (Record) throws -> Value
     ) throws -> Value? {
-        let partition = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
-        let prefix = key + "#"
-        var chunks: [UInt64: [Int: KafkaConsumerMessage]] = [:]
-        var counts: [UInt64: Int] = [:]
-        var tried = Set<UInt64>()
-        var result: Value?
-        try reader.scanBackward(partition) { messages in
-            for message in messages {
-                guard let messageKey = message.key, String(decoding: messageKey, as: UTF8.self).hasPrefix(prefix),
-                      let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
-                      let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
-                      let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
-                      count > 0, (0..<count).contains(index)
-                else { continue }
-                chunks[id, default: [:]][index] = message
-                counts[id] = count
-            }
-            // Newest complete record first; older ones only if newer ones fail.
-            let complete = chunks.keys.filter { id in !tried.contains(id) && chunks[id]!.count == counts[id]! }.sorted(by: >)
-            for id in complete {
-                tried.insert(id)
-                let parts = chunks[id]!
-                let bytes = (0..<counts[id]!).flatMap { parts[$0]!.value }
-                let record = Record(id: id, bytes: bytes, headers: parts[0]!.headers)
-                do {
-                    result = try decode(record)
-                    return true
-                } catch {
-                    logger.warning("refusing a stored record; trying an older one", metadata: [
-                        "salience.record.key": "\(key)", "salience.record.id": "\(id)", "salience.error": "\(error)",
-                    ])
+        try newest(keys: [key], topic: topic, partitions: partitions, reader: reader, logger: logger) { _, record in
+            try decode(record)
+        }[key]
+    }
+
+    /// ``newest(key:topic:partitions:reader:logger:decode:)`` for many keys
+    /// at once: each partition of the record topic is scanned backward once,
+    /// until every key it holds has a record or the partition is exhausted —
+    /// not once per key, which made restoring many partitions without
+    /// checkpoints read the whole topic again for each.
+    static func newest<Value>(
+        keys: Set<String>,
+        topic: String,
+        partitions: Int32,
+        reader: PartitionReader,
+        logger: Logger,
+        decode: (String, Record) throws -> Value
+    ) throws -> [String: Value] {
+        var results: [String: Value] = [:]
+        let byPartition = Dictionary(grouping: keys) { partition(of: $0, partitions: partitions) }
+        for (partition, partitionKeys) in byPartition.sorted(by: { $0.key < $1.key }) {
+            var pending = Set(partitionKeys)
+            var chunks: [String: [UInt64: [Int: KafkaConsumerMessage]]] = [:]
+            var counts: [String: [UInt64: Int]] = [:]
+            var tried: [String: Set<UInt64>] = [:]
+            try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: partition)) { messages in
+                for message in messages {
+                    guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
+                          let separator = messageKey.lastIndex(of: "#"),
+                          case let recordKey = String(messageKey[..<separator]), pending.contains(recordKey),
+                          let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
+                          let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
+                          let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
+                          count > 0, (0..<count).contains(index)
+                    else { continue }
+                    chunks[recordKey, default: [:]][id, default: [:]][index] = message
+                    counts[recordKey, default: [:]][id] = count
                 }
+                // Per key, the newest complete record first; older ones only if newer ones fail.
+                for key in pending.sorted() {
+                    let keyChunks = chunks[key] ?? [:]
+                    let complete = keyChunks.keys.filter { id in
+                        !(tried[key]?.contains(id) ?? false) && keyChunks[id]!.count == counts[key]![id]!
+                    }.sorted(by: >)
+                    for id in complete {
+                        tried[key, default: []].insert(id)
+                        let parts = keyChunks[id]!
+                        let bytes = (0..<counts[key]![id]!).flatMap { parts[$0]!.value }
+                        do {
+                            results[key] = try decode(key, Record(id: id, bytes: bytes, headers: parts[0]!.headers))
+                            pending.remove(key)
+                            break
+                        } catch {
+                            logger.warning("refusing a stored record; trying an older one", metadata: [
+                                "salience.record.key": "\(key)", "salience.record.id": "\(id)", "salience.error": "\(error)",
+                            ])
+                        }
+                    }
+                }
+                return pending.isEmpty
             }
-            return false
         }
-        return result
+        return results
     }
 }
 

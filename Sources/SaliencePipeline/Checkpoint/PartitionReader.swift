@@ -12,6 +12,9 @@ final class PartitionReader {
         var configuration = KafkaConsumerConfiguration(client: kafka)
         configuration.client.clientID = kafka.clientID + "-reader"
         configuration.isolationLevel = .readUncommitted
+        // Short fetch waits: a broker answers requests on a connection in
+        // order, so a long-polling fetch would hold up the next watermark query.
+        configuration.client.properties["fetch.wait.max.ms"] = configuration.client.properties["fetch.wait.max.ms"] ?? "10"
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         self.timeout = timeout
     }
@@ -29,6 +32,8 @@ final class PartitionReader {
     func read(_ partition: KafkaTopicPartition, _ range: Range<Int64>) throws -> [KafkaConsumerMessage] {
         guard !range.isEmpty else { return [] }
         try consumer.assign([KafkaTopicPartitionOffset(partition, offset: range.lowerBound)])
+        // Unassigned afterwards, so no fetch keeps running between reads.
+        defer { try? consumer.assign([]) }
         var messages: [KafkaConsumerMessage] = []
         var lastSeen = range.lowerBound - 1
         let deadline = ContinuousClock.now + timeout

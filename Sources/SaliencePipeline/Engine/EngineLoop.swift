@@ -359,25 +359,26 @@ final class EngineLoop: @unchecked Sendable {
     private func assign(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartitionOffset] {
         metrics.partitionsAssigned.increment(by: Int64(partitions.count))
         for partition in partitions { partitionGauges[partition] = metrics.gauges(for: partition) }
-        health.update {
-            $0.assigned = true
-            $0.partitions += partitions.count
-        }
         statistics.update {
             $0.rebalances += 1
             $0.assignedPartitions = (Set($0.assignedPartitions).union(partitions.map(\.description))).sorted()
         }
         var starts: [KafkaTopicPartitionOffset] = []
-        for partition in partitions {
-            do {
-                let task = try restore(partition)
+        do {
+            let stored = try storedCheckpoints(of: partitions)
+            for partition in partitions {
+                let task = try restore(partition, stored: stored[partition])
                 tasks[partition] = task
                 if let offset = task.nextOffset { starts.append(KafkaTopicPartitionOffset(partition, offset: offset)) }
-            } catch {
-                // Stop rather than start a partition from a state that would break the guarantee.
-                restoreFailure = error
-                logger.error("cannot restore partition", metadata: ["salience.partition": "\(partition)", "salience.error": "\(error)"])
             }
+        } catch {
+            // Stop rather than start a partition from a state that would break the guarantee.
+            restoreFailure = error
+            logger.error("cannot restore partitions", metadata: ["salience.partitions": "\(partitions)", "salience.error": "\(error)"])
+        }
+        health.update {
+            $0.assigned = true
+            $0.partitions = tasks.count
         }
         return starts
     }
@@ -403,15 +404,24 @@ final class EngineLoop: @unchecked Sendable {
         health.update { $0.partitions = tasks.count }
     }
 
-    private func restore(_ partition: KafkaTopicPartition) throws -> PartitionTask {
-        let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
-        var newest: (checkpoint: PartitionCheckpoint, id: UInt64)?
-        newest = try ChunkedRecords.newest(
-            key: key, topic: configuration.checkpointTopic,
+    /// The newest valid checkpoint of each partition in the checkpoint topic,
+    /// read in one backward scan per checkpoint-topic partition.
+    private func storedCheckpoints(of partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: (checkpoint: PartitionCheckpoint, id: UInt64)] {
+        let keys = Dictionary(uniqueKeysWithValues: partitions.map {
+            (PartitionCheckpoint.key(group: configuration.group, topic: $0.topic, partition: $0.partition), $0)
+        })
+        let found = try ChunkedRecords.newest(
+            keys: Set(keys.keys), topic: configuration.checkpointTopic,
             partitions: partitionCounts[configuration.checkpointTopic]!, reader: reader, logger: logger
-        ) { record in
-            (try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), record.id)
+        ) { _, record in
+            (checkpoint: try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), id: record.id)
         }
+        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
+    }
+
+    private func restore(_ partition: KafkaTopicPartition, stored: (checkpoint: PartitionCheckpoint, id: UInt64)?) throws -> PartitionTask {
+        let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
+        var newest = stored
         if let directory = configuration.checkpointDirectory,
            let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
            local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
