@@ -181,7 +181,9 @@ public final class KafkaConsumer: Sendable {
         handler: KafkaRebalanceHandler,
         logger: Logger
     ) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        // NULL when the member is not (or no longer) part of a group, as while
+        // closing after the group was left: then the eager calls apply.
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
         let topicPartitions = RDKafkaTopicPartitionList.entries(of: partitions).map(\.topicPartition)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
