@@ -14,14 +14,9 @@ import uuid
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from interop_checks import check
+
 COUNT = 500
-
-
-def check(condition, message):
-    if not condition:
-        print(f"FAIL: {message}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {message}")
 
 
 def consume(consumer, want, timeout_s=30):

@@ -27,15 +27,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Examples" / "trainer"))
 from salience_features import FeatureSpec  # noqa: E402
 
+from interop_checks import check  # noqa: E402
+
 EVENTS = 3000
 PARTITIONS = 4
-
-
-def check(condition, message):
-    if not condition:
-        print(f"FAIL: {message}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {message}")
 
 
 def samples_written(bootstrap):

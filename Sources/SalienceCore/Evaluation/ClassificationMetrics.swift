@@ -10,16 +10,12 @@ public enum ClassificationMetrics {
         let order = predictions.indices.sorted { predictions[$0] < predictions[$1] }
         var rankSumPositives = 0.0
         var positives = 0.0
-        var start = 0
-        while start < order.count {
-            var end = start
-            while end + 1 < order.count, predictions[order[end + 1]] == predictions[order[start]] { end += 1 }
-            let averageRank = Double(start + end) / 2 + 1
-            for position in start...end where labels[order[position]] {
+        for group in tiedGroups(order, predictions) {
+            let averageRank = Double(group.lowerBound + group.upperBound - 1) / 2 + 1
+            for position in group where labels[order[position]] {
                 rankSumPositives += averageRank
                 positives += 1
             }
-            start = end + 1
         }
         let negatives = Double(order.count) - positives
         guard positives > 0, negatives > 0 else { return nil }
@@ -46,19 +42,26 @@ public enum ClassificationMetrics {
         let totalPositives = labels.filter { $0 }.count
         guard totalPositives > 0 else { return nil }
         var truePositives = 0
-        var seen = 0
         var area = 0.0
-        var start = 0
-        while start < order.count {
-            var end = start
-            while end + 1 < order.count, predictions[order[end + 1]] == predictions[order[start]] { end += 1 }
-            let positivesInGroup = (start...end).filter { labels[order[$0]] }.count
+        for group in tiedGroups(order, predictions) {
+            let positivesInGroup = group.filter { labels[order[$0]] }.count
             truePositives += positivesInGroup
-            seen += end - start + 1
-            area += Double(positivesInGroup) / Double(totalPositives) * Double(truePositives) / Double(seen)
-            start = end + 1
+            area += Double(positivesInGroup) / Double(totalPositives) * Double(truePositives) / Double(group.upperBound)
         }
         return area
+    }
+
+    /// Positions in `order` grouped into runs of equal prediction.
+    private static func tiedGroups(_ order: [Int], _ predictions: [Double]) -> [Range<Int>] {
+        var groups: [Range<Int>] = []
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count, predictions[order[end]] == predictions[order[start]] { end += 1 }
+            groups.append(start..<end)
+            start = end
+        }
+        return groups
     }
 
     /// Expected calibration error over `bins` equal-width bins of the
