@@ -1,3 +1,4 @@
+import SalienceCore
 import SalienceKafka
 
 /// The effective configuration as YAML, each value followed by its source,
@@ -49,25 +50,8 @@ public enum SettingsReport {
         }
     }
 
-    /// A double-quoted YAML scalar.
+    /// A double-quoted YAML scalar: JSON's string escapes are valid YAML ones.
     private static func quoted(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            default:
-                if scalar.value < 0x20 { escaped += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2) } else { escaped.unicodeScalars.append(scalar) }
-            }
-        }
-        return "\"\(escaped)\""
-    }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
+        JSONWriter.quoted(text)
     }
 }

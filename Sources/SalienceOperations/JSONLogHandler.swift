@@ -48,19 +48,10 @@ public struct JSONLogHandler: LogHandler {
         switch value {
         case .string(let string): string
         case .stringConvertible(let convertible): convertible.description
-        case .array(let values): "[" + values.map { quotedJSON(text($0)) }.joined(separator: ",") + "]"
+        case .array(let values): "[" + values.map { JSONWriter.quoted(text($0)) }.joined(separator: ",") + "]"
         case .dictionary(let values):
-            "{" + values.sorted { $0.key < $1.key }.map { quotedJSON($0.key) + ":" + quotedJSON(text($0.value)) }.joined(separator: ",") + "}"
+            "{" + values.sorted { $0.key < $1.key }.map { JSONWriter.quoted($0.key) + ":" + JSONWriter.quoted(text($0.value)) }.joined(separator: ",") + "}"
         }
-    }
-
-    private static func quotedJSON(_ text: String) -> String {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.field("v", text)
-        writer.endObject()
-        let bytes = writer.take()
-        return String(decoding: bytes[5..<(bytes.count - 1)], as: UTF8.self)
     }
 
     /// RFC 3339 UTC with milliseconds.

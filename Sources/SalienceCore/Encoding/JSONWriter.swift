@@ -58,6 +58,14 @@ public struct JSONWriter: Sendable {
         return bytes
     }
 
+    /// `value` as a JSON string literal, quotes included (also a valid YAML
+    /// double-quoted scalar).
+    public static func quoted(_ value: String) -> String {
+        var writer = JSONWriter(capacity: value.utf8.count + 2)
+        writer.writeString(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     private mutating func writeKey(_ key: String) {
         separate()
         writeString(key)
