@@ -25,12 +25,13 @@ public enum ClassificationMetrics {
     /// Mean log-loss, predictions clamped to [1e-15, 1 − 1e-15].
     public static func logLoss(_ predictions: [Double], _ labels: [Bool]) -> Double {
         precondition(predictions.count == labels.count && !labels.isEmpty)
-        var total = 0.0
-        for (prediction, label) in zip(predictions, labels) {
-            let p = min(max(prediction, 1e-15), 1 - 1e-15)
-            total -= label ? log(p) : log(1 - p)
-        }
-        return total / Double(labels.count)
+        return zip(predictions, labels).reduce(0) { $0 + logLoss($1.0, $1.1) } / Double(labels.count)
+    }
+
+    /// The log-loss of one prediction, clamped as in ``logLoss(_:_:)``.
+    public static func logLoss(_ prediction: Double, _ label: Bool) -> Double {
+        let p = min(max(prediction, 1e-15), 1 - 1e-15)
+        return label ? -log(p) : -log(1 - p)
     }
 
     /// Area under the precision–recall curve as average precision (the mean

@@ -231,7 +231,7 @@ public struct TrainingValueEvaluation: Sendable {
     private func identify(training: [BehaviorEvent], labels: [Bool], scores: [Double], hindsight: DownstreamTrainer) -> Identification {
         var hindsight = hindsight
         let losses = zip(training, labels).map { event, label in
-            ClassificationMetrics.logLoss([hindsight.predict(event)], [label])
+            ClassificationMetrics.logLoss(hindsight.predict(event), label)
         }
         let count = max(1, Int((Double(training.count) * configuration.topFraction).rounded()))
         // Ties broken by position, so the sets are deterministic.
