@@ -12,7 +12,7 @@ public enum SettingsCatalog {
 
     /// All keys.
     public static var keys: [SettingKey] {
-        kafkaKeys + pipelineKeys + estimatorKeys + decoderKeys + operationsKeys
+        kafkaKeys + pipelineKeys + estimatorKeys + sampleKeys + decoderKeys + operationsKeys
     }
 
     /// The key at `path`, if there is one.
@@ -149,6 +149,42 @@ public enum SettingsCatalog {
             .number("estimator.ftrl.l2", \.pipeline.estimator.ftrl.l2, NumberBounds(0), "FTRL-Proximal L2 strength."),
             .choice("estimator.online_model_weight", \.pipeline.estimator.onlineModelWeight,
                     "unit: the online model learns each event once, so its error is an honest difficulty score; objective: updates scaled by the objective weight."),
+        ]
+    }
+
+    /// Label policy (delayed feedback) and negative generation: part of the
+    /// estimator's state, so under its fingerprint.
+    private static var sampleKeys: [SettingKey] {
+        let types = BehaviorType.allCases.map(\.name)
+        func typeSet(_ path: String, _ keyPath: WritableKeyPath<SalienceSettings, Set<BehaviorType>>, _ summary: String) -> SettingKey {
+            SettingKey(path, .list(choices: types), summary, get: { .list($0[keyPath: keyPath].sorted().map(\.name)) }) { settings, value in
+                if case .list(let names) = value { settings[keyPath: keyPath] = Set(names.compactMap(BehaviorType.init(name:))) }
+            }
+        }
+        return [
+            .choice("estimator.labels.policy", \.pipeline.estimator.labels.policy,
+                    "per_event: each event labelled by its type; attribution: exposures wait for a conversion within the window; fake_negative: exposures emitted at once as negatives, conversions add a weighted positive duplicate."),
+            typeSet("estimator.labels.exposure_types", \.pipeline.estimator.labels.exposureTypes, "Types that wait for a conversion (attribution, fake_negative)."),
+            typeSet("estimator.labels.conversion_types", \.pipeline.estimator.labels.conversionTypes, "Types that convert a pending exposure of the same user and item."),
+            .duration("estimator.labels.window", \.pipeline.estimator.labels.window, "A conversion at c converts an exposure at t when t ≤ c ≤ t + window (event time)."),
+            .integer("estimator.labels.max_pending", \.pipeline.estimator.labels.maxPending, 1...100_000_000,
+                     "Most exposures waiting at once; past it the one with the earliest deadline is released early (counted)."),
+            .choice("estimator.labels.unattributed_conversions", \.pipeline.estimator.labels.unattributedConversions,
+                    "What a conversion without a pending exposure becomes: emit (a label-1 sample of its own) or drop."),
+            .integer("estimator.labels.conversion_model_bits", \.pipeline.estimator.labels.conversionModelBits, 8...26,
+                     "fake_negative: the conversion model behind the weights has 2^bits weights."),
+            .integer("estimator.negatives.per_positive", \.pipeline.estimator.negatives.perPositive, 0...100, "Negatives drawn per positive sample; 0 turns generation off."),
+            .number("estimator.negatives.popularity_power", \.pipeline.estimator.negatives.popularityPower, NumberBounds(0, 2),
+                    "Items are drawn with probability ∝ decayed popularity^power."),
+            .integer("estimator.negatives.candidates", \.pipeline.estimator.negatives.candidates, 2...10_000_000, "Most popular items the sampler draws from."),
+            .integer("estimator.negatives.rebuild_every_events", \.pipeline.estimator.negatives.rebuildEveryEvents, 1...100_000_000,
+                     "The alias table is rebuilt every this many events of the partition (a stream boundary, so replays agree)."),
+            .duration("estimator.negatives.popularity_half_life", \.pipeline.estimator.negatives.popularityHalfLife, "Half-life of the item popularity."),
+            .duration("estimator.negatives.exclusion_window", \.pipeline.estimator.negatives.exclusionWindow, allowsZero: true,
+                      "Items the user interacted with this recently are not drawn (best effort)."),
+            .integer("estimator.negatives.max_recent_interactions", \.pipeline.estimator.negatives.maxRecentInteractions, 0...100_000_000,
+                     "Most (user, item) pairs remembered for the exclusion."),
+            .seed("estimator.negatives.seed", \.pipeline.estimator.negatives.seed, "Seed of the draws xxh64(positive event id, seed + index)."),
         ]
     }
 

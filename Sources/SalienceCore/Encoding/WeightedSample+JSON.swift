@@ -1,6 +1,8 @@
 extension WeightedSample: JSONWritable {
     /// The sample as one compact JSON object (Schemas/weighted-sample.schema.json).
-    /// Objective and sampling components sit in objects of their own.
+    /// Objective and sampling components sit in objects of their own; `origin`,
+    /// `resolution` and `negative` appear only on samples of the
+    /// delayed-feedback policies and generated negatives.
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("event_id", eventID)
@@ -30,6 +32,23 @@ extension WeightedSample: JSONWritable {
             writer.field("topic", source.topic)
             writer.field("partition", Int64(source.partition))
             writer.field("offset", source.offset)
+            writer.endObject()
+        }
+        if origin != .event { writer.field("origin", origin.rawValue) }
+        if let resolution {
+            writer.beginObject("resolution")
+            if let converted = resolution.conversionTimestamp { writer.field("converted_at", converted) }
+            writer.field("early", resolution.early)
+            writer.field("late", resolution.late)
+            if let score = resolution.conversionScore { writer.field("conversion_score", score) }
+            writer.field("delayed_feedback", components.delayedFeedback)
+            writer.endObject()
+        }
+        if let negative {
+            writer.beginObject("negative")
+            writer.field("index", negative.index)
+            writer.field("positive_event_id", negative.positiveEventID)
+            writer.field("log_q", negative.logQ)
             writer.endObject()
         }
         writer.endObject()

@@ -31,6 +31,23 @@ extension WeightedSample {
                 position.field(3, source.offset)
             }
         }
+        writer.field(13, Int64(SampleOrigin.allCases.firstIndex(of: origin)!))
+        if let resolution {
+            writer.field(14) { message in
+                message.field(1, resolution.conversionTimestamp ?? 0)
+                message.field(2, Int64(resolution.early ? 1 : 0))
+                message.field(3, Int64(resolution.late ? 1 : 0))
+                message.field(4, resolution.conversionScore ?? 0)
+                message.field(5, components.delayedFeedback)
+            }
+        }
+        if let negative {
+            writer.field(15) { draw in
+                draw.field(1, Int64(negative.index))
+                draw.field(2, negative.positiveEventID)
+                draw.field(3, negative.logQ)
+            }
+        }
         return writer.bytes
     }
 

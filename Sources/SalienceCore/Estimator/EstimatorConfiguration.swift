@@ -86,6 +86,13 @@ public struct EstimatorConfiguration: Hashable, Sendable {
     /// What each online-model update is scaled by. Default: `.unit`.
     public var onlineModelWeight: OnlineModelWeight
 
+    // MARK: Samples
+
+    /// How events become labelled samples (delayed feedback). Default: per event.
+    public var labels: LabelConfiguration
+    /// Negatives generated per positive. Default: none.
+    public var negatives: NegativeSamplingConfiguration
+
     /// What scales the online model's updates.
     public enum OnlineModelWeight: String, Sendable, Hashable, CaseIterable {
         /// Every event counts once: the model estimates the raw label, so its
@@ -128,6 +135,8 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         features = FeatureSpace()
         ftrl = FTRLProximal.Parameters()
         onlineModelWeight = .unit
+        labels = LabelConfiguration()
+        negatives = NegativeSamplingConfiguration()
     }
 
     /// The label of an event of this type.
@@ -158,7 +167,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
             if let halfLife { require(halfLife > .zero, "\(name): expected a positive duration, got \(halfLife)") }
         }
         require(allowedLateness >= .zero, "allowed_lateness: expected a duration ≥ 0")
-        return errors
+        return errors + labels.validationErrors() + negatives.validationErrors()
     }
 
     /// A fixed-seed hash of every setting, in a fixed order.
@@ -202,6 +211,15 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         writer.write(ftrl.l1)
         writer.write(ftrl.l2)
         writer.write(onlineModelWeight == .unit ? UInt8(0) : UInt8(1))
+        // Written only when not the default, so checkpoints of per-event runs stay valid.
+        if labels.policy != .perEvent {
+            writer.write(UInt8(0xA7))
+            labels.fingerprint(into: &writer)
+        }
+        if negatives.isEnabled {
+            writer.write(UInt8(0x4E))
+            negatives.fingerprint(into: &writer)
+        }
         return writer.bytes.withUnsafeBytes { XXHash64.hash($0, seed: 0) }
     }
 }

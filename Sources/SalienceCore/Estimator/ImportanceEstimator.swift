@@ -13,6 +13,10 @@ public struct ImportanceEstimator: Sendable {
     private let expertWeights: [Double]
     private var features = FeatureVector()
     private var state: EstimatorState
+    /// The delayed-feedback label policy's state; `nil` under per-event labels.
+    var joiner: FeedbackJoiner?
+    /// The negative sampler; `nil` when no negatives are generated.
+    var negativeSampler: NegativeSampler?
 
     /// A fresh estimator.
     ///
@@ -25,6 +29,12 @@ public struct ImportanceEstimator: Sendable {
         labels = BehaviorType.allCases.map { configuration.label(of: $0) }
         expertWeights = BehaviorType.allCases.map { configuration.useExpertWeights ? configuration.expertWeights[$0] ?? 1 : 1 }
         state = EstimatorState(configuration: configuration)
+        if configuration.labels.policy != .perEvent {
+            joiner = FeedbackJoiner(configuration: configuration.labels, features: configuration.features, ftrl: configuration.ftrl)
+        }
+        if configuration.negatives.isEnabled {
+            negativeSampler = NegativeSampler(configuration: configuration.negatives)
+        }
     }
 
     /// An estimator restored from ``encodedState()`` bytes.
@@ -36,6 +46,14 @@ public struct ImportanceEstimator: Sendable {
         let payload = try StateEnvelope.open(bytes, expectedFingerprint: configuration.fingerprint)
         var reader = BinaryReader(payload)
         state = try EstimatorState(from: &reader)
+        if joiner != nil {
+            joiner = try FeedbackJoiner(
+                configuration: configuration.labels, features: configuration.features, ftrl: configuration.ftrl, from: &reader
+            )
+        }
+        if negativeSampler != nil {
+            negativeSampler = try NegativeSampler(configuration: configuration.negatives, from: &reader)
+        }
         guard reader.remaining == 0 else {
             throw StateDecodingError(.malformed, "\(reader.remaining) bytes left after the estimator state")
         }
@@ -45,6 +63,8 @@ public struct ImportanceEstimator: Sendable {
     public func encodedState() -> [UInt8] {
         var writer = BinaryWriter(capacity: state.model.memoryBytes + 4 * state.itemFrequencies.memoryBytes)
         state.encode(to: &writer)
+        joiner?.encode(to: &writer)
+        negativeSampler?.encode(to: &writer)
         return StateEnvelope.seal(writer.bytes, fingerprint: configuration.fingerprint)
     }
 

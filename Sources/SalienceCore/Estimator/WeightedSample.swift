@@ -37,11 +37,14 @@ public struct WeightComponents: Hashable, Sendable {
     public var keepProbability: Double
     /// `1 / keepProbability` (Horvitz–Thompson).
     public var samplingWeight: Double
+    /// The fake-negative correction (Ktena et al. 2019): `(1 − p)(1 + p)` on
+    /// the immediate negative, `1 + p` on the converted duplicate; 1 otherwise.
+    public var delayedFeedback: Double
 
     public init(
         expert: Double, classBalance: Double, popularity: Double, userDamping: Double,
         objectiveRaw: Double, objective: Double, gradientScore: Double,
-        keepProbability: Double, samplingWeight: Double
+        keepProbability: Double, samplingWeight: Double, delayedFeedback: Double = 1
     ) {
         self.expert = expert
         self.classBalance = classBalance
@@ -52,7 +55,11 @@ public struct WeightComponents: Hashable, Sendable {
         self.gradientScore = gradientScore
         self.keepProbability = keepProbability
         self.samplingWeight = samplingWeight
+        self.delayedFeedback = delayedFeedback
     }
+
+    /// `objective × samplingWeight × delayedFeedback`: the weight to train with.
+    public var product: Double { objective * samplingWeight * delayedFeedback }
 }
 
 /// A training sample: the event, its label, its weight and every component of it
@@ -64,9 +71,10 @@ public struct WeightedSample: Hashable, Sendable {
     public var type: BehaviorType
     /// Event time, milliseconds since the epoch.
     public var timestamp: Int64
-    /// 1 for positive behaviour types, 0 otherwise.
+    /// Under the per-event policy 1 for positive behaviour types, 0 otherwise;
+    /// under the delayed-feedback policies whether the exposure converted.
     public var label: Int
-    /// `objective × samplingWeight`: the weight to train with.
+    /// `objective × samplingWeight × delayedFeedback`: the weight to train with.
     public var weight: Double
     public var components: WeightComponents
     /// `log q` of the item (log-Q correction).
@@ -75,6 +83,12 @@ public struct WeightedSample: Hashable, Sendable {
     public var modelScore: Double
     /// The input position, when the event came from Kafka.
     public var source: SourcePosition?
+    /// What made this sample. Default: `.event`.
+    public var origin: SampleOrigin = .event
+    /// How a delayed-feedback label was resolved; `nil` for per-event samples.
+    public var resolution: LabelResolution?
+    /// The draw of a generated negative; `nil` for every other sample.
+    public var negative: NegativeDraw?
 
     public init(
         eventID: String, userID: String, itemID: String, type: BehaviorType, timestamp: Int64,
@@ -92,6 +106,56 @@ public struct WeightedSample: Hashable, Sendable {
         self.logQ = logQ
         self.modelScore = modelScore
         self.source = source
+    }
+}
+
+/// What made a sample.
+public enum SampleOrigin: String, Hashable, Sendable, CaseIterable {
+    /// One event, labelled by its type (per-event policy, and types that are
+    /// neither exposures nor conversions under the delayed-feedback policies).
+    case event
+    /// An exposure labelled by attribution, or fake_negative's immediate negative.
+    case exposure
+    /// A conversion no pending exposure took (label 1).
+    case conversion
+    /// fake_negative's positive duplicate of a converted exposure.
+    case convertedDuplicate = "converted_duplicate"
+    /// A negative drawn for a positive by the negative sampler.
+    case sampledNegative = "sampled_negative"
+}
+
+/// How an exposure's label was decided.
+public struct LabelResolution: Hashable, Sendable {
+    /// Event time of the converting event; `nil` when it did not convert.
+    public var conversionTimestamp: Int64?
+    /// Emitted before its window closed because `labels.max_pending` exposures were waiting.
+    public var early: Bool
+    /// Its window had already closed under the watermark when it arrived.
+    public var late: Bool
+    /// The conversion model's `p` behind the fake-negative weight; `nil` under attribution.
+    public var conversionScore: Double?
+
+    public init(conversionTimestamp: Int64? = nil, early: Bool = false, late: Bool = false, conversionScore: Double? = nil) {
+        self.conversionTimestamp = conversionTimestamp
+        self.early = early
+        self.late = late
+        self.conversionScore = conversionScore
+    }
+}
+
+/// A generated negative's draw.
+public struct NegativeDraw: Hashable, Sendable {
+    /// Which of the positive's negatives, from 0.
+    public var index: Int
+    /// The event id of the positive it was drawn for.
+    public var positiveEventID: String
+    /// `ln q(item)`: the probability the sampler drew this item with.
+    public var logQ: Double
+
+    public init(index: Int, positiveEventID: String, logQ: Double) {
+        self.index = index
+        self.positiveEventID = positiveEventID
+        self.logQ = logQ
     }
 }
 

@@ -9,6 +9,12 @@ public struct FeatureVector: Sendable {
         values.reserveCapacity(capacity)
     }
 
+    /// A vector of these coordinates, as kept for a later update.
+    init(indices: [Int], values: [Double]) {
+        self.indices = indices
+        self.values = values
+    }
+
     public var count: Int { indices.count }
 
     /// `‖x‖₂`.

@@ -148,27 +148,19 @@ final class EngineLoop: @unchecked Sendable {
         switch outcome {
         case .alreadyProcessed:
             return
-        case .sample(let sample):
-            try send(sample, from: message)
-            metrics.record(sample)
-            statistics.update {
-                $0.eventsIn += 1
-                $0.eventsByType[sample.type, default: 0] += 1
+        case .processed(let release, let samples, let firstToWrite):
+            let event = release.result.sample
+            metrics.record(event)
+            metrics.record(release.labels, negativesSkipped: release.negativesSkipped)
+            if !release.result.kept { metrics.samplesNotKept.increment() }
+            for (index, sample) in samples.enumerated() where index >= firstToWrite {
+                try send(sample, index: index, from: message)
             }
-        case .notKept(let sample):
-            metrics.record(sample)
-            metrics.samplesNotKept.increment()
             statistics.update {
                 $0.eventsIn += 1
-                $0.eventsByType[sample.type, default: 0] += 1
-                $0.samplesNotKept += 1
-            }
-        case .suppressedSample(let sample):
-            metrics.record(sample)
-            statistics.update {
-                $0.eventsIn += 1
-                $0.eventsByType[sample.type, default: 0] += 1
-                $0.samplesSuppressed += 1
+                $0.eventsByType[event.type, default: 0] += 1
+                if !release.result.kept { $0.samplesNotKept += 1 }
+                $0.samplesSuppressed += firstToWrite
             }
         case .deadLetter(let error):
             try sendDeadLetter(message, error)
@@ -204,6 +196,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             gauges?.checkpointAge.record((now - task.lastCheckpointAt).totalSeconds)
             if let logLoss = task.estimator.metrics.recentMeanLogLoss { gauges?.modelLogLoss.record(logLoss) }
+            gauges?.pendingExposures.record(task.estimator.pendingExposures)
         }
         health.update {
             $0.lastTurn = now
@@ -213,13 +206,15 @@ final class EngineLoop: @unchecked Sendable {
 
     // MARK: Output
 
-    private func send(_ sample: WeightedSample, from message: KafkaConsumerMessage) throws {
+    private func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage) throws {
+        var headers = sourceHeaders(of: message)
+        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, string: String(index))) }
         let output = KafkaProducerMessage(
             topic: configuration.samplesTopic,
             partition: message.partition,
             key: Array(sample.userID.utf8),
             value: sample.jsonBytes,
-            headers: sourceHeaders(of: message)
+            headers: headers
         )
         let metrics = self.metrics
         let inputMilliseconds = message.timestamp?.milliseconds
@@ -439,16 +434,16 @@ final class EngineLoop: @unchecked Sendable {
             estimator = try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
             statistics.update { $0.restoredFromCheckpoint += 1 }
         }
-        var suppressSamples: Int64 = -1
+        var suppressSamples = PartitionTask.OutputPosition.none
         var suppressDeadLetters: Int64 = -1
         if configuration.delivery == .exactlyOnce {
-            suppressSamples = try lastSourceOffset(in: configuration.samplesTopic, for: partition) ?? -1
-            suppressDeadLetters = try lastSourceOffset(in: configuration.deadLetterTopic, for: partition) ?? -1
+            suppressSamples = try lastSourcePosition(in: configuration.samplesTopic, for: partition) ?? .none
+            suppressDeadLetters = try lastSourcePosition(in: configuration.deadLetterTopic, for: partition)?.offset ?? -1
         }
         logger.info("partition restored", metadata: [
             "salience.partition": "\(partition)",
             "salience.checkpoint.offset": "\(newest.map { String($0.checkpoint.nextOffset) } ?? "none")",
-            "salience.suppress.samples_through": "\(suppressSamples)",
+            "salience.suppress.samples_through": "\(suppressSamples.offset)#\(suppressSamples.index)",
             "salience.suppress.dead_letters_through": "\(suppressDeadLetters)",
         ])
         return PartitionTask(
@@ -458,12 +453,13 @@ final class EngineLoop: @unchecked Sendable {
         )
     }
 
-    /// The source offset of the newest output from `input` in its co-partition of `topic`.
-    private func lastSourceOffset(in topic: String, for input: KafkaTopicPartition) throws -> Int64? {
-        var found: Int64?
+    /// The source position (offset, index) of the newest output from `input` in its co-partition of `topic`.
+    private func lastSourcePosition(in topic: String, for input: KafkaTopicPartition) throws -> PartitionTask.OutputPosition? {
+        var found: PartitionTask.OutputPosition?
         try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: input.partition), window: 16) { messages in
             for message in messages where message.header(SalienceHeader.sourceTopic) == Array(input.topic.utf8) {
-                found = message.headerNumber(SalienceHeader.sourceOffset)
+                guard let offset = message.headerNumber(SalienceHeader.sourceOffset) else { continue }
+                found = PartitionTask.OutputPosition(offset: offset, index: Int(message.headerNumber(SalienceHeader.sourceIndex) ?? 0))
                 return true
             }
             return false

@@ -7,12 +7,10 @@ import SalienceKafka
 final class PartitionTask {
     /// What one input message became.
     enum Outcome {
-        /// A sample to write.
-        case sample(WeightedSample)
-        /// Sampling did not keep the event.
-        case notKept(WeightedSample)
-        /// A sample already in the output before a restart: not written again.
-        case suppressedSample(WeightedSample)
+        /// The event was estimated and released `samples` (indices 0, 1, … within
+        /// this input message); those before `firstToWrite` were already in the
+        /// output before a restart and are not written again.
+        case processed(SampleRelease, samples: [WeightedSample], firstToWrite: Int)
         /// A refused message to dead-letter.
         case deadLetter(EventDecodingError)
         /// A dead letter already written before a restart.
@@ -21,13 +19,23 @@ final class PartitionTask {
         case alreadyProcessed
     }
 
+    /// Where an output sample stands in the input: the offset of the message
+    /// that released it and its index among that message's samples.
+    struct OutputPosition: Hashable {
+        var offset: Int64
+        var index: Int
+        /// Nothing written yet.
+        static let none = OutputPosition(offset: -1, index: 0)
+    }
+
     let partition: KafkaTopicPartition
     private(set) var estimator: ImportanceEstimator
     /// The next input offset to process; `nil` until the first message when
     /// the task started without a checkpoint.
     private(set) var nextOffset: Int64?
-    /// Exactly-once: samples and dead letters with source offsets up to these are already written.
-    let suppressSamplesThrough: Int64
+    /// Exactly-once: samples up to this (source offset, index) and dead
+    /// letters up to this source offset are already written.
+    let suppressSamplesThrough: OutputPosition
     let suppressDeadLettersThrough: Int64
     private(set) var eventsSinceCheckpoint = 0
     private(set) var eventTimeAtCheckpoint: Int64?
@@ -44,7 +52,7 @@ final class PartitionTask {
         estimator: ImportanceEstimator,
         startOffset: Int64?,
         recordID: UInt64,
-        suppressSamplesThrough: Int64,
+        suppressSamplesThrough: OutputPosition,
         suppressDeadLettersThrough: Int64
     ) {
         self.partition = partition
@@ -69,9 +77,17 @@ final class PartitionTask {
             return message.offset <= suppressDeadLettersThrough ? .suppressedDeadLetter(error) : .deadLetter(error)
         }
         let source = SourcePosition(topic: partition.topic, partition: partition.partition, offset: message.offset)
-        let result = estimator.process(event, source: source)
-        guard result.kept else { return .notKept(result.sample) }
-        return message.offset <= suppressSamplesThrough ? .suppressedSample(result.sample) : .sample(result.sample)
+        var samples: [WeightedSample] = []
+        let release = estimator.release(event, source: source, into: &samples)
+        let firstToWrite: Int
+        if message.offset < suppressSamplesThrough.offset {
+            firstToWrite = samples.count
+        } else if message.offset == suppressSamplesThrough.offset {
+            firstToWrite = min(samples.count, suppressSamplesThrough.index + 1)
+        } else {
+            firstToWrite = 0
+        }
+        return .processed(release, samples: samples, firstToWrite: firstToWrite)
     }
 
     /// Whether the configured interval has passed since the last checkpoint.

@@ -31,6 +31,12 @@ public final class PipelineMetrics: Sendable {
     private let userDampingWeight: Recorder
     private let gradientScore: Recorder
     private let samplingWeight: Recorder
+    private let exposuresConverted: Counter
+    private let exposuresExpired: Counter
+    private let exposuresReleasedEarly: Counter
+    private let exposuresLate: Counter
+    private let unattributedConversions: Counter
+    private let negativesSkipped: Counter
 
     /// The histogram buckets of `salience_weight`, from 1/100 to 100 on a log scale.
     public static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
@@ -66,6 +72,25 @@ public final class PipelineMetrics: Sendable {
         userDampingWeight = weight("user_damping")
         gradientScore = weight("gradient_score")
         samplingWeight = weight("sampling")
+        func exposures(_ outcome: String) -> Counter {
+            Counter(label: "salience_label_exposures_total", dimensions: [("outcome", outcome)], factory: factory)
+        }
+        exposuresConverted = exposures("converted")
+        exposuresExpired = exposures("expired")
+        exposuresReleasedEarly = exposures("released_early")
+        exposuresLate = exposures("late")
+        unattributedConversions = Counter(label: "salience_label_unattributed_conversions_total", factory: factory)
+        negativesSkipped = Counter(label: "salience_negatives_skipped_total", factory: factory)
+    }
+
+    /// Counts what the label policy and the negative sampler did with one event.
+    func record(_ labels: LabelOutcomes, negativesSkipped skipped: Int) {
+        if labels.converted > 0 { exposuresConverted.increment(by: Int64(labels.converted)) }
+        if labels.expired > 0 { exposuresExpired.increment(by: Int64(labels.expired)) }
+        if labels.releasedEarly > 0 { exposuresReleasedEarly.increment(by: Int64(labels.releasedEarly)) }
+        if labels.late > 0 { exposuresLate.increment(by: Int64(labels.late)) }
+        if labels.unattributedConversions > 0 { unattributedConversions.increment(by: Int64(labels.unattributedConversions)) }
+        if skipped > 0 { negativesSkipped.increment(by: Int64(skipped)) }
     }
 
     /// Counts an event and records its weights.
@@ -112,6 +137,7 @@ public final class PipelineMetrics: Sendable {
         let checkpointAge: Gauge
         let checkpointBytes: Gauge
         let modelLogLoss: Gauge
+        let pendingExposures: Gauge
 
         init(_ partition: KafkaTopicPartition, factory: any MetricsFactory) {
             let dimensions = [("topic", partition.topic), ("partition", String(partition.partition))]
@@ -119,10 +145,11 @@ public final class PipelineMetrics: Sendable {
             checkpointAge = Gauge(label: "salience_checkpoint_age_seconds", dimensions: dimensions, factory: factory)
             checkpointBytes = Gauge(label: "salience_checkpoint_bytes", dimensions: dimensions, factory: factory)
             modelLogLoss = Gauge(label: "salience_model_logloss", dimensions: dimensions, factory: factory)
+            pendingExposures = Gauge(label: "salience_label_pending_exposures", dimensions: dimensions, factory: factory)
         }
 
         func destroy() {
-            for gauge in [lag, checkpointAge, checkpointBytes, modelLogLoss] { gauge.destroy() }
+            for gauge in [lag, checkpointAge, checkpointBytes, modelLogLoss, pendingExposures] { gauge.destroy() }
         }
     }
 

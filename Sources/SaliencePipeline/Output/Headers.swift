@@ -7,8 +7,12 @@ public enum SalienceHeader {
     public static let sourceTopic = "salience.source.topic"
     /// Input partition of a sample or dead letter.
     public static let sourcePartition = "salience.source.partition"
-    /// Input offset of a sample or dead letter (decimal).
+    /// Input offset of a sample or dead letter (decimal): the message that released it.
     public static let sourceOffset = "salience.source.offset"
+    /// A sample's index among the samples one input message released
+    /// (decimal; absent means 0). Delayed-feedback labels and generated
+    /// negatives release several samples per message.
+    public static let sourceIndex = "salience.source.index"
     /// A dead letter's reason (snake_case, see Schemas/README.md).
     public static let reason = "salience.reason"
     /// A dead letter's detail, in words.

@@ -71,7 +71,8 @@ public final class ReplayEngine {
     /// `states` (which then must start at the checkpoint's offset).
     ///
     /// - Parameters:
-    ///   - emit: receives each kept sample, in partition then offset order.
+    ///   - emit: receives each released sample, in partition then offset order
+    ///     (several per event under delayed-feedback labels and negatives).
     ///   - progress: called now and then with offsets done and events seen.
     public func replay(
         _ ranges: [ReplayPartitionRange],
@@ -79,6 +80,8 @@ public final class ReplayEngine {
         emit: (WeightedSample) throws -> Void,
         progress: (Int64, Int) -> Void = { _, _ in }
     ) throws -> Summary {
+        // Exposures still waiting for their label at a range's end are not
+        // emitted (their label is unknown), as in a running pipeline.
         let consumer = try readerConsumer()
         defer { try? consumer.close() }
         var summary = Summary(ranges: ranges)
@@ -87,7 +90,7 @@ public final class ReplayEngine {
             let task = PartitionTask(
                 partition: range.partition,
                 estimator: states[range.partition] ?? ImportanceEstimator(configuration: estimator),
-                startOffset: range.start, recordID: 0, suppressSamplesThrough: -1, suppressDeadLettersThrough: -1
+                startOffset: range.start, recordID: 0, suppressSamplesThrough: .none, suppressDeadLettersThrough: -1
             )
             try consumer.assign([KafkaTopicPartitionOffset(range.partition, offset: range.start)])
             var position = range.start
@@ -103,17 +106,15 @@ public final class ReplayEngine {
                     done += message.offset + 1 - position
                     position = message.offset + 1
                     switch task.handle(message, decoder: decoder) {
-                    case .sample(let sample):
+                    case .processed(let release, let samples, _):
                         summary.events += 1
-                        summary.samples += 1
-                        try emit(sample)
-                    case .notKept:
-                        summary.events += 1
-                        summary.notKept += 1
+                        if !release.result.kept { summary.notKept += 1 }
+                        summary.samples += samples.count
+                        for sample in samples { try emit(sample) }
                     case .deadLetter:
                         summary.events += 1
                         summary.deadLetters += 1
-                    case .suppressedSample, .suppressedDeadLetter, .alreadyProcessed:
+                    case .suppressedDeadLetter, .alreadyProcessed:
                         break
                     }
                 }
