@@ -40,7 +40,7 @@ struct AliasTable: Equatable, Sendable {
     /// The index a uniform 64-bit `random` draws: its high 32 bits pick a
     /// column, its low 32 bits the coin between the column and its alias.
     func draw(_ random: UInt64) -> Int {
-        let column = Int((random >> 32) &* UInt64(count) >> 32)
+        let column = Int(((random >> 32) &* UInt64(count)) >> 32)
         let coin = Double(random & 0xFFFF_FFFF) * 0x1.0p-32
         return coin < threshold[column] ? column : alias[column]
     }
