@@ -39,6 +39,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Passes of the downstream trainer over its samples.")
     var passes: Int = 3
 
+    @Option(name: .long, help: "Negatives per positive in the attribution+negatives label variant (0 leaves the label variants out).")
+    var labelNegatives: Int = 4
+
     @Option(name: .long, help: "Write report.md and SVG plots to this directory.")
     var report: String?
 
@@ -53,6 +56,7 @@ struct EvaluateCommand: ParsableCommand {
         guard try !parsedBudgets().isEmpty else { throw ValidationError("--budgets expects one or more fractions") }
         guard topFraction > 0, topFraction <= 1 else { throw ValidationError("--top-fraction expects a number in (0, 1]") }
         guard passes >= 1 else { throw ValidationError("--passes expects an integer ≥ 1") }
+        guard (0...100).contains(labelNegatives) else { throw ValidationError("--label-negatives expects an integer in 0...100") }
     }
 
     private func parsedBudgets() throws -> [Double] {
@@ -87,11 +91,22 @@ struct EvaluateCommand: ParsableCommand {
         ))
         let result = evaluation.run(training: training, holdout: holdout)
         let findings = EvaluationFindings(result)
-        print(EvaluationTable.text(result))
+        print(EvaluationTable.text(columns: EvaluationTable.columns, rows: EvaluationTable.rows(result)))
         print()
         for line in findings.lines { print(line) }
+        var labels: DelayedFeedbackEvaluation.Result?
+        if labelNegatives > 0 {
+            let evaluation = DelayedFeedbackEvaluation(
+                estimator: estimatorConfiguration, trainer: DownstreamTrainer.Parameters(passes: passes), negativesPerPositive: labelNegatives
+            )
+            let result = evaluation.run(training: training, holdout: holdout)
+            print("\nDelayed-feedback labels (predicting conversion within \(estimatorConfiguration.labels.window) of an exposure; "
+                + "holdout: \(result.holdoutExposures) exposures, \(result.holdoutConversions) converted):")
+            print(EvaluationTable.text(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(result)))
+            labels = result
+        }
         if let report {
-            let written = try EvaluationReportWriter(result: result, findings: findings, data: data, format: format,
+            let written = try EvaluationReportWriter(result: result, labels: labels, findings: findings, data: data, format: format,
                                                      estimator: estimatorConfiguration, passes: passes).write(to: report)
             print("\nreport: \(written)")
         }

@@ -4,6 +4,7 @@ import SalienceCore
 /// `report.md` and its SVG plots for `salience evaluate --report DIR`.
 struct EvaluationReportWriter {
     let result: TrainingValueEvaluation.Result
+    let labels: DelayedFeedbackEvaluation.Result?
     let findings: EvaluationFindings
     let data: String
     let format: String
@@ -51,6 +52,30 @@ struct EvaluationReportWriter {
         return SVGChart.lines(title: title, xLabel: "budget (fraction of training events)", yLabel: label, series: series)
     }
 
+    private func labelSection(_ labels: DelayedFeedbackEvaluation.Result) -> String {
+        let names = { (types: Set<BehaviorType>) in types.sorted().map(\.name).joined(separator: ", ") }
+        return """
+
+            ## Delayed-feedback labels and negatives
+
+            The task here is conversion: an exposure (\(names(estimator.labels.exposureTypes))) is positive when the \
+            same user converts (\(names(estimator.labels.conversionTypes))) on the same item within \
+            \(estimator.labels.window). The holdout's exposures are labelled by the `attribution` policy over the \
+            holdout (\(labels.holdoutExposures) exposures whose window closed, \(labels.holdoutConversions) converted); \
+            \(labels.trainingConversions) of the \(labels.trainingExposures) training exposures converted. Each variant \
+            trains the same logistic regression on what the estimator releases under a policy, unit weights unless \
+            said: `per_event` (every event labelled by its type, the default policy), `attribution`, \
+            `attribution+negatives` (plus \(labels.negativesPerPositive) negatives per positive drawn from \
+            popularity^\(estimator.negatives.popularityPower)), `fake_negative (unweighted)` and `fake_negative` \
+            (weights `(1 − p)(1 + p)` and `1 + p`, Ktena et al. 2019). Log-loss and calibration are after the prior \
+            correction to the training exposures' conversion rate.
+
+            \(EvaluationTable.markdown(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(labels)))
+
+            """
+    }
+
+
     private func markdown(plots: [String]) -> String {
         var text = """
             # Training value of Salience's samples and weights
@@ -72,7 +97,7 @@ struct EvaluationReportWriter {
 
             ## Results
 
-            \(EvaluationTable.markdown(result))
+            \(EvaluationTable.markdown(columns: EvaluationTable.columns, rows: EvaluationTable.rows(result)))
 
             ## Findings
 
@@ -80,6 +105,7 @@ struct EvaluationReportWriter {
         for finding in findings.findings {
             text += "- \(finding.met ? "**met**" : "**not met**"): \(finding.text)\n"
         }
+        if let labels { text += labelSection(labels) }
         text += "\n## Plots\n\n"
         for plot in plots { text += "![\(plot)](\(plot))\n\n" }
         return text

@@ -1,9 +1,10 @@
 import Foundation
 import SalienceCore
 
-/// The variants of an evaluation as an aligned text table.
+/// The variants of an evaluation as aligned text or Markdown tables.
 enum EvaluationTable {
     static let columns = ["variant", "samples", "AUC", "log-loss", "purchase PR-AUC", "ECE", "odds ratio"]
+    static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE"]
 
     static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
         result.variants.map { variant in
@@ -14,8 +15,18 @@ enum EvaluationTable {
         }
     }
 
-    static func text(_ result: TrainingValueEvaluation.Result) -> String {
-        let rows = [columns] + rows(result)
+    static func rows(_ result: DelayedFeedbackEvaluation.Result) -> [[String]] {
+        result.variants.map { variant in
+            [
+                variant.name, String(variant.samples), String(variant.positives), number(variant.auc),
+                number(variant.logLoss), number(variant.conversionPRAUC), number(variant.calibrationError),
+            ]
+        }
+    }
+
+    /// Columns padded to their widest cell; the first left-aligned, the rest right-aligned.
+    static func text(columns: [String], rows: [[String]]) -> String {
+        let rows = [columns] + rows
         let widths = columns.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { column, cell in
@@ -25,9 +36,8 @@ enum EvaluationTable {
         }.joined(separator: "\n")
     }
 
-    /// The same table in Markdown.
-    static func markdown(_ result: TrainingValueEvaluation.Result) -> String {
-        ([columns, columns.map { _ in "---" }] + rows(result)).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
+    static func markdown(columns: [String], rows: [[String]]) -> String {
+        ([columns, columns.map { _ in "---" }] + rows).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
     }
 
     static func number(_ value: Double?) -> String {

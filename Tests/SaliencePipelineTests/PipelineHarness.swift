@@ -98,7 +98,8 @@ struct PipelineHarness {
         return result
     }
 
-    /// What the core estimator makes of each input partition fed directly.
+    /// What the core estimator makes of each input partition fed directly:
+    /// the samples it releases (with the configuration's label policy and negatives).
     func reference(_ input: [Int32: [KafkaConsumerMessage]], configuration: EstimatorConfiguration = Self.estimator)
         -> (samples: [Int32: [WeightedSample]], deadLetters: [Int32: [Int64]], estimators: [Int32: ImportanceEstimator])
     {
@@ -113,8 +114,8 @@ struct PipelineHarness {
                     deadLetters[partition, default: []].append(message.offset)
                     continue
                 }
-                let result = estimator.process(event, source: SourcePosition(topic: events, partition: partition, offset: message.offset))
-                if result.kept { samples[partition, default: []].append(result.sample) }
+                let source = SourcePosition(topic: events, partition: partition, offset: message.offset)
+                _ = estimator.release(event, source: source, into: &samples[partition, default: []])
             }
             estimators[partition] = estimator
         }

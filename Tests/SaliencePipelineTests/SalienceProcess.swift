@@ -14,14 +14,16 @@ final class SalienceProcess {
     private let log: FileHandle
 
     /// Starts `salience run` against the harness's cluster; its output goes to a log file.
-    convenience init(run harness: PipelineHarness, group: String, delivery: DeliveryMode, checkpointEvents: Int = 2000) throws {
+    convenience init(
+        run harness: PipelineHarness, group: String, delivery: DeliveryMode, checkpointEvents: Int = 2000, settings: [String] = []
+    ) throws {
         try self.init(arguments: [
             "run", "--bootstrap", harness.cluster.bootstrapServers, "--group", group, "--topic", harness.events,
             "--samples-topic", "samples", "--dead-letter-topic", "dead-letters", "--checkpoint-topic", "checkpoints",
             "--models-topic", "models", "--delivery", delivery.rawValue, "--checkpoint-events", String(checkpointEvents),
             "--session-timeout-ms", "3000", "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15",
             "--http-port", "0",
-        ], name: group)
+        ] + settings.flatMap { ["--set", $0] }, name: group)
     }
 
     /// Starts `salience` with `arguments`.

@@ -1,0 +1,132 @@
+import Foundation
+
+/// What the delayed-feedback label policies and negative generation do for
+/// a trainer that predicts conversion: each variant's training samples come
+/// from the estimator run over the training events, a ``DownstreamTrainer``
+/// learns them, and the holdout's exposures, labelled by attribution within
+/// the same window, grade it.
+public struct DelayedFeedbackEvaluation: Sendable {
+    /// One variant's result on the holdout exposures.
+    public struct VariantResult: Sendable, Hashable {
+        public var name: String
+        /// Samples trained on, and how many were labelled 1.
+        public var samples: Int
+        public var positives: Int
+        public var auc: Double?
+        /// After prior correction to the training exposures' conversion rate.
+        public var logLoss: Double
+        /// Average precision with converted exposures as the positive class.
+        public var conversionPRAUC: Double?
+        public var calibrationError: Double
+    }
+
+    /// The result.
+    public struct Result: Sendable {
+        /// Holdout exposures whose window closed inside the holdout, and how many converted.
+        public var holdoutExposures: Int
+        public var holdoutConversions: Int
+        /// Training exposures labelled by attribution, and how many converted.
+        public var trainingExposures: Int
+        public var trainingConversions: Int
+        public var negativesPerPositive: Int
+        public var variants: [VariantResult]
+    }
+
+    /// The estimator's settings: its `labels` window, types and bound apply
+    /// to every variant (the policy is set per variant); sampling is off.
+    public let estimator: EstimatorConfiguration
+    public let trainer: DownstreamTrainer.Parameters
+    /// Negatives per positive of the `attribution+negatives` variant.
+    public let negativesPerPositive: Int
+
+    public init(estimator: EstimatorConfiguration, trainer: DownstreamTrainer.Parameters, negativesPerPositive: Int = 4) {
+        var estimator = estimator
+        estimator.samplingEnabled = false
+        self.estimator = estimator
+        self.trainer = trainer
+        self.negativesPerPositive = negativesPerPositive
+    }
+
+    /// Trains the variants on `training` and grades them on `holdout` (both in time order).
+    public func run(training: [BehaviorEvent], holdout: [BehaviorEvent]) -> Result {
+        var attribution = estimator
+        attribution.labels.policy = .attribution
+        attribution.negatives.perPositive = 0
+        let holdoutExposures = Self.release(holdout, attribution).filter { $0.origin == .exposure }
+        let trainingExposures = Self.release(training, attribution).filter { $0.origin == .exposure }
+        let populationPositives = trainingExposures.filter { $0.label == 1 }.count
+
+        var withNegatives = attribution
+        withNegatives.negatives.perPositive = negativesPerPositive
+        let attributed = Self.release(training, withNegatives)
+        var fakeNegative = estimator
+        fakeNegative.labels.policy = .fakeNegative
+        fakeNegative.negatives.perPositive = 0
+        let fake = Self.release(training, fakeNegative)
+
+        func examples(_ samples: [WeightedSample], weight: (WeightedSample) -> Double = { _ in 1 }) -> [DownstreamTrainer.Example] {
+            samples.map { .init(event: Self.event(of: $0, in: training), label: $0.label == 1, weight: weight($0)) }
+        }
+        let perEvent = training.map { DownstreamTrainer.Example(event: $0, label: estimator.label(of: $0.type) > 0.5, weight: 1) }
+        let variants: [(String, [DownstreamTrainer.Example])] = [
+            ("per_event", perEvent),
+            ("attribution", examples(attributed.filter { $0.origin != .sampledNegative })),
+            ("attribution+negatives", examples(attributed)),
+            ("fake_negative (unweighted)", examples(fake)),
+            ("fake_negative", examples(fake) { $0.components.delayedFeedback }),
+        ]
+        let holdoutEvents = holdoutExposures.map { Self.event(of: $0, in: holdout) }
+        let holdoutLabels = holdoutExposures.map { $0.label == 1 }
+        return Result(
+            holdoutExposures: holdoutExposures.count, holdoutConversions: holdoutLabels.filter { $0 }.count,
+            trainingExposures: trainingExposures.count, trainingConversions: populationPositives,
+            negativesPerPositive: negativesPerPositive,
+            variants: variants.map { name, examples in
+                grade(name, examples, populationPositives: populationPositives, populationCount: trainingExposures.count,
+                      holdout: holdoutEvents, labels: holdoutLabels)
+            }
+        )
+    }
+
+    private func grade(
+        _ name: String, _ examples: [DownstreamTrainer.Example], populationPositives: Int, populationCount: Int,
+        holdout: [BehaviorEvent], labels: [Bool]
+    ) -> VariantResult {
+        var model = DownstreamTrainer(space: estimator.features, parameters: trainer)
+        model.train(examples)
+        let correction = PriorCorrection(
+            weights: examples.map(\.weight), labels: examples.map(\.label),
+            populationPositives: populationPositives, populationCount: populationCount
+        )
+        let predictions = holdout.map { correction(model.predict($0)) }
+        return VariantResult(
+            name: name, samples: examples.count, positives: examples.filter(\.label).count,
+            auc: ClassificationMetrics.auc(predictions, labels),
+            logLoss: ClassificationMetrics.logLoss(predictions, labels),
+            conversionPRAUC: ClassificationMetrics.averagePrecision(predictions, labels),
+            calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels)
+        )
+    }
+
+    /// Every sample the estimator releases over `events`, one partition, event ids by position.
+    static func release(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> [WeightedSample] {
+        var estimator = ImportanceEstimator(configuration: configuration)
+        var samples: [WeightedSample] = []
+        for (index, event) in events.enumerated() {
+            _ = estimator.release(event, source: SourcePosition(topic: "evaluate", partition: 0, offset: Int64(index)), into: &samples)
+        }
+        return samples
+    }
+
+    /// The event a sample stands for: its source event, or for a generated
+    /// negative the positive's event with the drawn item (and no category).
+    static func event(of sample: WeightedSample, in events: [BehaviorEvent]) -> BehaviorEvent {
+        var event = events[Int(sample.source!.offset)]
+        if sample.origin == .sampledNegative {
+            event.itemID = sample.itemID
+            event.categoryID = nil
+            event.price = nil
+        }
+        return event
+    }
+}
