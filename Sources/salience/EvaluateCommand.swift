@@ -100,7 +100,7 @@ struct EvaluateCommand: ParsableCommand {
                 estimator: estimatorConfiguration, trainer: DownstreamTrainer.Parameters(passes: passes), negativesPerPositive: labelNegatives
             )
             let result = evaluation.run(training: training, holdout: holdout)
-            print("\nDelayed-feedback labels (predicting conversion within \(estimatorConfiguration.labels.window) of an exposure; "
+            print("\nDelayed-feedback labels (predicting conversion within \(Int(estimatorConfiguration.labels.window.totalSeconds)) s of an exposure; "
                 + "holdout: \(result.holdoutExposures) exposures, \(result.holdoutConversions) converted):")
             print(EvaluationTable.text(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(result)))
             labels = result
