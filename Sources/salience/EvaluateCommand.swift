@@ -102,8 +102,12 @@ struct EvaluateCommand: ParsableCommand {
             let result = evaluation.run(training: training, holdout: holdout)
             print("\nDelayed-feedback labels (predicting conversion within \(Int(estimatorConfiguration.labels.window.totalSeconds)) s of an exposure; "
                 + "holdout: \(result.holdoutExposures) exposures, \(result.holdoutConversions) converted):")
-            print(EvaluationTable.text(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(result)))
-            labels = result
+            if result.holdoutExposures == 0 {
+                print("no holdout exposure has its whole window (estimator.labels.window) inside the holdout: hold out more (--holdout-days) or shorten the window")
+            } else {
+                print(EvaluationTable.text(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(result)))
+                labels = result
+            }
         }
         if let report {
             let written = try EvaluationReportWriter(result: result, labels: labels, findings: findings, data: data, format: format,

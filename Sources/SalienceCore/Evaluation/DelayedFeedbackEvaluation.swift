@@ -22,7 +22,8 @@ public struct DelayedFeedbackEvaluation: Sendable {
 
     /// The result.
     public struct Result: Sendable {
-        /// Holdout exposures whose window closed inside the holdout, and how many converted.
+        /// Holdout exposures whose window closed inside the holdout, and how
+        /// many converted; none when the holdout is shorter than the window.
         public var holdoutExposures: Int
         public var holdoutConversions: Int
         /// Training exposures labelled by attribution, and how many converted.
@@ -52,8 +53,8 @@ public struct DelayedFeedbackEvaluation: Sendable {
         var attribution = estimator
         attribution.labels.policy = .attribution
         attribution.negatives.perPositive = 0
-        let holdoutExposures = Self.release(holdout, attribution).filter { $0.origin == .exposure }
-        let trainingExposures = Self.release(training, attribution).filter { $0.origin == .exposure }
+        let holdoutExposures = Self.observedExposures(holdout, attribution)
+        let trainingExposures = Self.observedExposures(training, attribution)
         let populationPositives = trainingExposures.filter { $0.label == 1 }.count
 
         var withNegatives = attribution
@@ -106,6 +107,17 @@ public struct DelayedFeedbackEvaluation: Sendable {
             conversionPRAUC: ClassificationMetrics.averagePrecision(predictions, labels),
             calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels)
         )
+    }
+
+    /// The exposures whose window closed under the final watermark, labelled
+    /// by attribution. A converted exposure is released at its conversion
+    /// and a negative only once its window closes, so exposures too close to
+    /// the end are left out on both sides rather than only the negatives.
+    static func observedExposures(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> [WeightedSample] {
+        guard let last = events.map(\.timestamp).max() else { return [] }
+        let watermark = last - Int64(configuration.allowedLateness.totalSeconds * 1000)
+        let window = Int64(configuration.labels.window.totalSeconds * 1000)
+        return release(events, configuration).filter { $0.origin == .exposure && $0.timestamp + window < watermark }
     }
 
     /// Every sample the estimator releases over `events`, one partition, event ids by position.
