@@ -114,6 +114,9 @@ struct InspectCheckpoint: ParsableCommand {
                 "progressive_auc": restored.metrics.auc ?? NSNull(),
             ] as [String: Any]
             lines.append("events:         \(restored.eventsProcessed), watermark \(restored.watermark.map(String.init) ?? "none") ms")
+            if configuration.labels.policy != .perEvent {
+                lines.append("labels:         \(configuration.labels.policy.rawValue), \(restored.pendingExposures) exposures waiting for their label")
+            }
             lines.append("model:          2^\(configuration.features.bits) weights, \(weights.count) non-zero; progressive log-loss "
                          + (restored.metrics.logLoss.map { String(format: "%.4f", $0) } ?? "n/a") + ", AUC "
                          + (restored.metrics.auc.map { String(format: "%.4f", $0) } ?? "n/a"))

@@ -6,28 +6,38 @@ import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(15)))
 struct CrashRecoveryTests {
-    /// Kills `salience run` with SIGKILL at five moments spread over the stream
-    /// (after about 1/6, 2/6 … 5/6 of the samples, plus a random delay),
-    /// restarting it each time, then lets it finish.
+    /// Feeds `input` in six parts. Before each of the first five it starts
+    /// `salience run`, produces the part, waits for the run's first new
+    /// output and kills it with SIGKILL a random 0–1.5 s later, so every kill
+    /// lands mid-stream (during the part, or with it consumed and its outputs
+    /// past the last checkpoint) however loaded the machine is. The last run gets the last part and
+    /// runs until `expected` — computed once all input is in the topic —
+    /// holds; it returns that value.
+    @discardableResult
     func runWithCrashes(
-        _ harness: PipelineHarness, delivery: DeliveryMode, expected: Int, checkpointEvents: Int = 2000, settings: [String] = []
-    ) async throws {
+        _ harness: PipelineHarness, input: [(key: String, value: [UInt8])], delivery: DeliveryMode, checkpointEvents: Int = 2000,
+        settings: [String] = [], expected: () throws -> Int
+    ) async throws -> Int {
         let group = "crash-\(UUID().uuidString.prefix(8))"
         let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: harness.kafka), logger: harness.logger)
         defer { try? reader.close() }
         var generator = SplitMix64(seed: 2026)
+        let parts = (0...6).map { input.count * $0 / 6 }
         for crash in 1...5 {
             let process = try SalienceProcess(run: harness, group: group, delivery: delivery, checkpointEvents: checkpointEvents, settings: settings)
             let before = try harness.written("samples", reader: reader)
-            let target = max(before + 1, Int64(expected * crash / 6))
-            let deadline = ContinuousClock.now + .seconds(200)
-            while try harness.written("samples", reader: reader) < target, ContinuousClock.now < deadline {
+            try harness.produce(Array(input[parts[crash - 1]..<parts[crash]]))
+            // Once it writes (it has joined the group and restored), let it run a little.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try harness.written("samples", reader: reader) == before, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(Int64(generator.next() % 500)))
+            try await Task.sleep(for: .milliseconds(Int64(generator.next() % 1500)))
             process.kill()
         }
         let last = try SalienceProcess(run: harness, group: group, delivery: delivery, checkpointEvents: checkpointEvents, settings: settings)
+        try harness.produce(Array(input[parts[5]...]))
+        let expected = try expected()
         let deadline = ContinuousClock.now + .seconds(400)
         var done = false
         while !done, ContinuousClock.now < deadline {
@@ -37,6 +47,7 @@ struct CrashRecoveryTests {
                 && (delivery == .exactlyOnce || distinctSourceOffsets(harness) == expected)
         }
         #expect(last.terminate() == 0, "salience run exits 0 on SIGTERM")
+        return expected
     }
 
     /// Distinct (partition, source offset) pairs in the samples topic.
@@ -54,7 +65,6 @@ struct CrashRecoveryTests {
     func exactlyOnceSurvivesKillNine() async throws {
         let harness = try PipelineHarness(partitions: 8)
         let input = try RealEvents.taobao(30_000)
-        try harness.produce(input)
         var estimator = PipelineHarness.estimator
         estimator.labels.policy = .attribution
         estimator.labels.maxPending = 5000
@@ -65,11 +75,13 @@ struct CrashRecoveryTests {
             "estimator.labels.policy=attribution", "estimator.labels.max_pending=5000", "estimator.negatives.per_positive=2",
             "estimator.negatives.candidates=1000", "estimator.negatives.rebuild_every_events=500",
         ]
-        let reference = harness.reference(try harness.readAll(harness.events), configuration: estimator)
-        let expected = reference.samples.values.map(\.count).reduce(0, +)
+        var reference: (samples: [Int32: [WeightedSample]], deadLetters: [Int32: [Int64]], estimators: [Int32: ImportanceEstimator])!
+        try await runWithCrashes(harness, input: input, delivery: .exactlyOnce, settings: settings) {
+            reference = harness.reference(try harness.readAll(harness.events), configuration: estimator)
+            return reference.samples.values.map(\.count).reduce(0, +)
+        }
         #expect(reference.samples.values.joined().contains { $0.origin == .sampledNegative })
         #expect(reference.samples.values.joined().contains { $0.origin == .exposure && $0.label == 1 })
-        try await runWithCrashes(harness, delivery: .exactlyOnce, expected: expected, settings: settings)
 
         let samples = try harness.readAll("samples")
         for partition in 0..<harness.partitions {
@@ -85,8 +97,7 @@ struct CrashRecoveryTests {
         // More partitions: duplicates must not push a partition past the embedded broker's 5 MiB.
         let harness = try PipelineHarness(partitions: 16)
         let input = try RealEvents.taobao(30_000)
-        try harness.produce(input)
-        try await runWithCrashes(harness, delivery: .atLeastOnce, expected: input.count, checkpointEvents: 500)
+        try await runWithCrashes(harness, input: input, delivery: .atLeastOnce, checkpointEvents: 500) { input.count }
 
         let reference = harness.reference(try harness.readAll(harness.events))
         let samples = try harness.readAll("samples")

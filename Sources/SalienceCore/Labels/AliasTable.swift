@@ -1,7 +1,7 @@
 /// Walker's alias method (Vose's construction): draws index `i` with
 /// probability `weights[i] / Σ weights` from one uniform 64-bit number in O(1).
 /// Construction is deterministic in the order of the weights.
-struct AliasTable: Equatable, Sendable {
+struct AliasTable: Sendable {
     /// The normalised probability of each index.
     let probabilities: [Double]
     private let threshold: [Double]

@@ -12,8 +12,6 @@ public struct LabelOutcomes: Hashable, Sendable {
     public var late = 0
     /// Conversions no pending exposure could take.
     public var unattributedConversions = 0
-    /// Exposures waiting after the event.
-    public var pending = 0
 
     public init() {}
 }
@@ -39,7 +37,7 @@ public struct LabelOutcomes: Hashable, Sendable {
 /// with `p` the conversion model's prediction at the exposure, the immediate
 /// negative weighs `(1 − p)(1 + p)` and the positive duplicate `1 + p`, which
 /// turns the fake-negative stream's expected loss into the true one.
-struct FeedbackJoiner: Equatable, Sendable {
+struct FeedbackJoiner: Sendable {
     let configuration: LabelConfiguration
     private(set) var pending = PendingExposures()
     /// fake_negative only: predicts conversion from the exposure's features.
@@ -77,7 +75,6 @@ struct FeedbackJoiner: Equatable, Sendable {
             outcomes.expired += 1
             resolveNegative(exposure, resolution: LabelResolution(), emit: emit)
         }
-        outcomes.pending = pending.count
     }
 
     private mutating func expose(
@@ -191,10 +188,6 @@ struct FeedbackJoiner: Equatable, Sendable {
     /// 64 bits are negligible for the pending volumes allowed.
     static func pair(user: String, item: String) -> UInt64 {
         XXHash64.hash(item, seed: XXHash64.hash(user, seed: 0x9A1E))
-    }
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.configuration == rhs.configuration && lhs.pending == rhs.pending && lhs.conversionModel == rhs.conversionModel
     }
 }
 

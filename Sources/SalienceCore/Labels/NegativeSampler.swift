@@ -17,7 +17,7 @@ import Foundation
 ///   user interacted with within `exclusion_window` is redrawn (up to 8
 ///   attempts, then that negative is skipped). The exclusion is best effort:
 ///   at most `max_recent_interactions` pairs are remembered.
-struct NegativeSampler: Equatable, Sendable {
+struct NegativeSampler: Sendable {
     static let attempts = 8
     let configuration: NegativeSamplingConfiguration
     private var decay: ForwardDecay
@@ -57,12 +57,6 @@ struct NegativeSampler: Equatable, Sendable {
             eventsSinceRebuild = 0
             rebuild()
         }
-    }
-
-    /// The probability the current table draws `item` with, 0 when it is not in it.
-    func probability(of item: String) -> Double {
-        guard let table, let index = tableItems.firstIndex(of: item) else { return 0 }
-        return table.probabilities[index]
     }
 
     /// Emits up to `per_positive` negatives for `positive`; returns how many could not be drawn.

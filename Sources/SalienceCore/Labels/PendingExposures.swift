@@ -1,5 +1,5 @@
 /// One exposure waiting for its label.
-struct PendingExposure: Equatable, Sendable {
+struct PendingExposure: Sendable {
     /// Arrival order, unique within a partition.
     var sequence: UInt64
     /// `xxh64` of (user, item).
@@ -19,7 +19,7 @@ struct PendingExposure: Equatable, Sendable {
 /// The exposures waiting for a conversion: found by pair, released in
 /// (deadline, arrival) order. Iteration never depends on hash-table order, so
 /// the same inputs release the same exposures in the same order.
-struct PendingExposures: Equatable, Sendable {
+struct PendingExposures: Sendable {
     private var live: [UInt64: PendingExposure] = [:]
     /// Sequences of each pair's live exposures, in arrival order.
     private var byPair: [UInt64: [UInt64]] = [:]
@@ -112,10 +112,6 @@ struct PendingExposures: Equatable, Sendable {
             heap.swapAt(parent, smallest)
             parent = smallest
         }
-    }
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.nextSequence == rhs.nextSequence && lhs.live == rhs.live
     }
 }
 

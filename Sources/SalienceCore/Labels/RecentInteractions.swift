@@ -2,7 +2,7 @@
 /// `capacity` of them (the oldest arrivals are forgotten first): what the
 /// negative sampler must not draw for a user. Best effort by design: a pair
 /// forgotten for capacity can be drawn.
-struct RecentInteractions: Equatable, Sendable {
+struct RecentInteractions: Sendable {
     let window: Int64
     let capacity: Int
     /// Arrivals in order: pair and event time.
@@ -37,11 +37,6 @@ struct RecentInteractions: Equatable, Sendable {
         let pair = arrivals[head].pair
         head += 1
         if let remaining = counts[pair], remaining > 1 { counts[pair] = remaining - 1 } else { counts[pair] = nil }
-    }
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.window == rhs.window && lhs.capacity == rhs.capacity
-            && lhs.arrivals[lhs.head...].elementsEqual(rhs.arrivals[rhs.head...]) { $0.pair == $1.pair && $0.time == $1.time }
     }
 }
 

@@ -73,6 +73,8 @@ public final class ReplayEngine {
     /// - Parameters:
     ///   - emit: receives each released sample, in partition then offset order
     ///     (several per event under delayed-feedback labels and negatives).
+    ///     Exposures still waiting for their label at a range's end are not
+    ///     emitted (their label is unknown), as in a running pipeline.
     ///   - progress: called now and then with offsets done and events seen.
     public func replay(
         _ ranges: [ReplayPartitionRange],
@@ -80,8 +82,6 @@ public final class ReplayEngine {
         emit: (WeightedSample) throws -> Void,
         progress: (Int64, Int) -> Void = { _, _ in }
     ) throws -> Summary {
-        // Exposures still waiting for their label at a range's end are not
-        // emitted (their label is unknown), as in a running pipeline.
         let consumer = try readerConsumer()
         defer { try? consumer.close() }
         var summary = Summary(ranges: ranges)
