@@ -131,3 +131,46 @@ struct TrainerHashingTests {
         #expect(features.values.allSatisfy { $0 == 1 })
     }
 }
+
+@Suite("Evaluation: delayed-feedback label variants")
+struct DelayedFeedbackEvaluationTests {
+    static func evaluate(window: Duration) -> DelayedFeedbackEvaluation.Result {
+        var estimator = EstimatorConfiguration()
+        estimator.features.bits = 16
+        estimator.logQBucketBits = 12
+        estimator.sketchEpsilon = 0.01
+        estimator.labels.window = window
+        estimator.allowedLateness = .zero
+        estimator.negatives.rebuildEveryEvents = 1000
+        let events = TrainingValueEvaluationTests.events
+        return DelayedFeedbackEvaluation(estimator: estimator, trainer: .init(passes: 2, bits: 16), negativesPerPositive: 3)
+            .run(training: Array(events.prefix(10_000)), holdout: Array(events.dropFirst(10_000)))
+    }
+
+    @Test("Every label variant is graded on the holdout's attributed exposures; positives agree across policies")
+    func variants() throws {
+        let result = Self.evaluate(window: .seconds(60))
+        #expect(result.variants.map(\.name) == [
+            "per_event", "attribution", "attribution+negatives", "fake_negative (unweighted)", "fake_negative",
+        ])
+        #expect(result.holdoutExposures > 100 && result.holdoutConversions > 0)
+        let byName = Dictionary(uniqueKeysWithValues: result.variants.map { ($0.name, $0) })
+        let attribution = try #require(byName["attribution"])
+        let withNegatives = try #require(byName["attribution+negatives"])
+        #expect(byName["per_event"]?.samples == 10_000)
+        #expect(withNegatives.positives == attribution.positives)
+        #expect(withNegatives.samples > attribution.samples && withNegatives.samples <= attribution.samples + 3 * attribution.positives)
+        #expect(byName["fake_negative"]?.positives == attribution.positives, "each conversion resolves the same exposures")
+        #expect(byName["fake_negative"]?.samples == byName["fake_negative (unweighted)"]?.samples)
+        for variant in result.variants {
+            #expect(variant.logLoss > 0 && variant.logLoss.isFinite, "\(variant.name)")
+        }
+    }
+
+    @Test("A holdout shorter than the window grades nothing rather than a biased set")
+    func holdoutShorterThanTheWindow() {
+        let result = Self.evaluate(window: .seconds(3600))
+        #expect(result.holdoutExposures == 0)
+        #expect(result.variants.isEmpty)
+    }
+}

@@ -30,6 +30,7 @@ public struct DelayedFeedbackEvaluation: Sendable {
         public var trainingExposures: Int
         public var trainingConversions: Int
         public var negativesPerPositive: Int
+        /// Empty when no holdout exposure had its whole window inside the holdout.
         public var variants: [VariantResult]
     }
 
@@ -56,6 +57,12 @@ public struct DelayedFeedbackEvaluation: Sendable {
         let holdoutExposures = Self.observedExposures(holdout, attribution)
         let trainingExposures = Self.observedExposures(training, attribution)
         let populationPositives = trainingExposures.filter { $0.label == 1 }.count
+        guard !holdoutExposures.isEmpty else {
+            return Result(
+                holdoutExposures: 0, holdoutConversions: 0, trainingExposures: trainingExposures.count,
+                trainingConversions: populationPositives, negativesPerPositive: negativesPerPositive, variants: []
+            )
+        }
 
         var withNegatives = attribution
         withNegatives.negatives.perPositive = negativesPerPositive

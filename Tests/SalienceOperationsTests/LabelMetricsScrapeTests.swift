@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import Prometheus
+import SalienceCore
+import SalienceKafka
+import SalienceOperations
+import SaliencePipeline
+import Testing
+
+@Suite("Label-policy metrics scraped from a running pipeline", .timeLimit(.minutes(3)))
+struct LabelMetricsScrapeTests {
+    /// One partition under attribution with a small pending bound and one
+    /// negative per positive: the label counters, the pending gauge and the
+    /// sample count equal what the core estimator makes of the same stream.
+    @Test func labelCountersEqualTheCoreRun() async throws {
+        let logger = Logger(label: "salience.test")
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        for topic in ["events", "samples", "dead-letters", "checkpoints", "models"] {
+            try cluster.createTopic(topic, partitions: 1)
+        }
+        let kafka = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-label-scrape-test")
+        let events = Array(SyntheticEventStream(configuration: .init(users: 40, items: 60, seed: 12)).prefix(2000))
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        for event in events {
+            try producer.send(KafkaProducerMessage(topic: "events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
+        }
+        try producer.flush(timeout: .seconds(60))
+        producer.close(timeout: .seconds(5))
+
+        var estimator = EstimatorConfiguration()
+        estimator.sketchEpsilon = 0.01
+        estimator.logQBucketBits = 12
+        estimator.features.bits = 15
+        estimator.labels.policy = .attribution
+        estimator.labels.window = .seconds(20)
+        estimator.allowedLateness = .zero
+        estimator.labels.maxPending = 250
+        estimator.negatives.perPositive = 1
+        estimator.negatives.rebuildEveryEvents = 100
+
+        var reference = ImportanceEstimator(configuration: estimator)
+        var samples: [WeightedSample] = []
+        var outcomes = LabelOutcomes()
+        var skipped = 0
+        for (offset, event) in events.enumerated() {
+            let release = reference.release(event, source: SourcePosition(topic: "events", partition: 0, offset: Int64(offset)), into: &samples)
+            outcomes.converted += release.labels.converted
+            outcomes.expired += release.labels.expired
+            outcomes.releasedEarly += release.labels.releasedEarly
+            outcomes.late += release.labels.late
+            outcomes.unattributedConversions += release.labels.unattributedConversions
+            skipped += release.negativesSkipped
+        }
+        #expect(outcomes.converted > 0 && outcomes.expired > 0 && outcomes.releasedEarly > 0, "\(outcomes)")
+
+        let configuration = PipelineConfiguration(
+            kafka: kafka, group: "label-scrape-\(UUID().uuidString.prefix(8))", samplesTopic: "samples", deadLetterTopic: "dead-letters",
+            checkpointTopic: "checkpoints", modelsTopic: "models", sessionTimeout: .seconds(6), estimator: estimator
+        )
+        let registry = PrometheusCollectorRegistry()
+        let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
+        let server = try await OperationsServer.start(
+            configuration: OperationsConfiguration(port: 0), registry: registry,
+            probes: .pipeline(engine.health, configuration: OperationsConfiguration(port: 0)), logger: logger
+        )
+        let serving = Task { try await server.run() }
+        let running = Task { try await PipelineService(engine: engine).run() }
+        var metrics = ""
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            metrics = try await httpGet(port: server.port, path: "/metrics").body
+            if engine.statistics.snapshot.samplesOut == samples.count,
+               metricSum(metrics, "salience_label_pending_exposures") == Double(reference.pendingExposures) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(metricValue(metrics, "salience_samples_total") == Double(samples.count))
+        #expect(metricValue(metrics, #"salience_label_exposures_total{outcome="converted"}"#) == Double(outcomes.converted))
+        #expect(metricValue(metrics, #"salience_label_exposures_total{outcome="expired"}"#) == Double(outcomes.expired))
+        #expect(metricValue(metrics, #"salience_label_exposures_total{outcome="released_early"}"#) == Double(outcomes.releasedEarly))
+        #expect(metricValue(metrics, #"salience_label_exposures_total{outcome="late"}"#) == Double(outcomes.late))
+        #expect(metricValue(metrics, "salience_label_unattributed_conversions_total") == Double(outcomes.unattributedConversions))
+        #expect(metricValue(metrics, "salience_negatives_skipped_total") == Double(skipped))
+        #expect(metricSum(metrics, "salience_label_pending_exposures") == Double(reference.pendingExposures))
+
+        engine.requestStop()
+        try await running.value
+        serving.cancel()
+        try await serving.value
+    }
+}
