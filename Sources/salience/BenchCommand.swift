@@ -127,6 +127,20 @@ struct CoreBenchmark {
             for event in events.dropFirst(50_000) where estimator.process(event).kept { kept += 1 }
         }
         let stateBytes = estimator.encodedState().count
+        // The same stream released under attribution labels with 4 negatives per positive.
+        var labelled = configuration
+        labelled.labels.policy = .attribution
+        labelled.negatives.perPositive = 4
+        var joiner = ImportanceEstimator(configuration: labelled)
+        var released: [WeightedSample] = []
+        for event in events.prefix(50_000) { _ = joiner.release(event, into: &released) }
+        released.removeAll(keepingCapacity: true)
+        let labelledSeconds = seconds {
+            for event in events.dropFirst(50_000) {
+                _ = joiner.release(event, into: &released)
+                released.removeAll(keepingCapacity: true)
+            }
+        }
         // The same configuration after 10x more distinct users and items: state size must not change.
         var wide = ImportanceEstimator(configuration: configuration)
         for event in SyntheticEventStream(configuration: .init(users: 2_000_000, items: 1_000_000, seed: 9)).prefix(150_000) {
@@ -139,6 +153,9 @@ struct CoreBenchmark {
             ("decode.foundation_jsondecoder.events_per_s", foundationRate, "events/s"),
             ("decode.ratio", salienceRate / foundationRate, "x JSONDecoder (medians of 5 alternating rounds)"),
             ("estimator.events_per_s", Double(events.count - 50_000) / estimate, "events/s (8 fields + 2 crosses, all components)"),
+            ("estimator.attribution_negatives.events_per_s", Double(events.count - 50_000) / labelledSeconds,
+             "events/s (the same, released under attribution with 4 negatives per positive)"),
+            ("estimator.attribution_negatives.ratio", estimate / labelledSeconds, "x the per-event estimator"),
             ("estimator.state_bytes", Double(stateBytes), "bytes (default sizes)"),
             ("estimator.state_bytes_10x_ids", Double(wide.encodedState().count), "bytes (10x distinct ids)"),
         ]

@@ -54,9 +54,10 @@ struct PendingExposures: Sendable {
     /// Removes the exposure with this sequence number.
     mutating func remove(_ sequence: UInt64) {
         guard let exposure = live.removeValue(forKey: sequence) else { return }
-        if var sequences = byPair[exposure.pair] {
-            sequences.removeAll { $0 == sequence }
-            byPair[exposure.pair] = sequences.isEmpty ? nil : sequences
+        // In place: copying the array out of the dictionary would copy it on every removal.
+        if let slot = byPair.index(forKey: exposure.pair) {
+            byPair.values[slot].removeAll { $0 == sequence }
+            if byPair.values[slot].isEmpty { byPair.remove(at: slot) }
         }
         if heap.count > 2 * live.count + 64 { rebuildHeap() }
     }
