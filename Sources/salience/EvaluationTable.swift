@@ -4,7 +4,7 @@ import SalienceCore
 /// The variants of an evaluation as aligned text or Markdown tables.
 enum EvaluationTable {
     static let columns = ["variant", "samples", "AUC", "log-loss", "purchase PR-AUC", "ECE", "odds ratio"]
-    static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE"]
+    static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE", "ranking AUC (uniform)", "ranking AUC (popular)"]
 
     static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
         result.variants.map { variant in
@@ -20,6 +20,7 @@ enum EvaluationTable {
             [
                 variant.name, String(variant.samples), String(variant.positives), number(variant.auc),
                 number(variant.logLoss), number(variant.conversionPRAUC), number(variant.calibrationError),
+                number(variant.rankingAUCUniform), number(variant.rankingAUCPopular),
             ]
         }
     }

@@ -18,6 +18,14 @@ public struct DelayedFeedbackEvaluation: Sendable {
         /// Average precision with converted exposures as the positive class.
         public var conversionPRAUC: Double?
         public var calibrationError: Double
+        /// Ranking AUC: over the holdout's converted exposures, the share of
+        /// ``DelayedFeedbackEvaluation/rankingCandidates`` other training items
+        /// that the model scores below the converted item for the same user and
+        /// time — the question a retrieval-style trainer asks. Candidates drawn
+        /// uniformly over the distinct items…
+        public var rankingAUCUniform: Double?
+        /// …and in proportion to their training events (popularity).
+        public var rankingAUCPopular: Double?
     }
 
     /// The result.
@@ -40,6 +48,8 @@ public struct DelayedFeedbackEvaluation: Sendable {
     public let trainer: DownstreamTrainer.Parameters
     /// Negatives per positive of the `attribution+negatives` variant.
     public let negativesPerPositive: Int
+    /// Items drawn per converted holdout exposure for the ranking AUC.
+    public static let rankingCandidates = 20
 
     public init(estimator: EstimatorConfiguration, trainer: DownstreamTrainer.Parameters, negativesPerPositive: Int = 4) {
         var estimator = estimator
@@ -72,8 +82,11 @@ public struct DelayedFeedbackEvaluation: Sendable {
         fakeNegative.negatives.perPositive = 0
         let fake = Self.release(training, fakeNegative)
 
+        // The item side of a generated negative, as a trainer's item table would give it.
+        var items: [String: BehaviorEvent] = [:]
+        for event in training { items[event.itemID] = event }
         func examples(_ samples: [WeightedSample], weight: (WeightedSample) -> Double = { _ in 1 }) -> [DownstreamTrainer.Example] {
-            samples.map { .init(event: Self.event(of: $0, in: training), label: $0.label == 1, weight: weight($0)) }
+            samples.map { .init(event: Self.event(of: $0, in: training, items: items), label: $0.label == 1, weight: weight($0)) }
         }
         let perEvent = training.map { DownstreamTrainer.Example(event: $0, label: estimator.label(of: $0.type) > 0.5, weight: 1) }
         let variants: [(String, [DownstreamTrainer.Example])] = [
@@ -83,22 +96,27 @@ public struct DelayedFeedbackEvaluation: Sendable {
             ("fake_negative (unweighted)", examples(fake)),
             ("fake_negative", examples(fake) { $0.components.delayedFeedback }),
         ]
-        let holdoutEvents = holdoutExposures.map { Self.event(of: $0, in: holdout) }
+        let holdoutEvents = holdoutExposures.map { Self.event(of: $0, in: holdout, items: items) }
         let holdoutLabels = holdoutExposures.map { $0.label == 1 }
+        let converted = zip(holdoutEvents, holdoutLabels).filter(\.1).map(\.0)
+        let rankingQueries = [
+            Self.rankingQueries(converted: converted, catalog: training, byPopularity: false),
+            Self.rankingQueries(converted: converted, catalog: training, byPopularity: true),
+        ]
         return Result(
             holdoutExposures: holdoutExposures.count, holdoutConversions: holdoutLabels.filter { $0 }.count,
             trainingExposures: trainingExposures.count, trainingConversions: populationPositives,
             negativesPerPositive: negativesPerPositive,
             variants: variants.map { name, examples in
                 grade(name, examples, populationPositives: populationPositives, populationCount: trainingExposures.count,
-                      holdout: holdoutEvents, labels: holdoutLabels)
+                      holdout: holdoutEvents, labels: holdoutLabels, rankingQueries: rankingQueries)
             }
         )
     }
 
     private func grade(
         _ name: String, _ examples: [DownstreamTrainer.Example], populationPositives: Int, populationCount: Int,
-        holdout: [BehaviorEvent], labels: [Bool]
+        holdout: [BehaviorEvent], labels: [Bool], rankingQueries: [[(converted: BehaviorEvent, candidates: [BehaviorEvent])]]
     ) -> VariantResult {
         var model = DownstreamTrainer(space: estimator.features, parameters: trainer)
         model.train(examples)
@@ -107,12 +125,26 @@ public struct DelayedFeedbackEvaluation: Sendable {
             populationPositives: populationPositives, populationCount: populationCount
         )
         let predictions = holdout.map { correction(model.predict($0)) }
+        let rankingAUCs = rankingQueries.map { queries -> Double? in
+            var below = 0.0
+            var compared = 0
+            for query in queries {
+                let score = model.predict(query.converted)
+                for candidate in query.candidates {
+                    let other = model.predict(candidate)
+                    below += other < score ? 1 : other == score ? 0.5 : 0
+                    compared += 1
+                }
+            }
+            return compared > 0 ? below / Double(compared) : nil
+        }
         return VariantResult(
             name: name, samples: examples.count, positives: examples.filter(\.label).count,
             auc: ClassificationMetrics.auc(predictions, labels),
             logLoss: ClassificationMetrics.logLoss(predictions, labels),
             conversionPRAUC: ClassificationMetrics.averagePrecision(predictions, labels),
-            calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels)
+            calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels),
+            rankingAUCUniform: rankingAUCs[0], rankingAUCPopular: rankingAUCs[1]
         )
     }
 
@@ -127,6 +159,34 @@ public struct DelayedFeedbackEvaluation: Sendable {
         return release(events, configuration).filter { $0.origin == .exposure && $0.timestamp + window < watermark }
     }
 
+    /// For each converted exposure, ``rankingCandidates`` other items of the
+    /// catalog's events, drawn by hash (so runs repeat) uniformly over the
+    /// distinct items or, `byPopularity`, over the events; each with the
+    /// category and price it last had there, for the same user and time.
+    static func rankingQueries(
+        converted: [BehaviorEvent], catalog: [BehaviorEvent], byPopularity: Bool
+    ) -> [(converted: BehaviorEvent, candidates: [BehaviorEvent])] {
+        var lastSeen: [String: BehaviorEvent] = [:]
+        for event in catalog { lastSeen[event.itemID] = event }
+        let pool = byPopularity ? catalog.map(\.itemID) : lastSeen.keys.sorted()
+        guard lastSeen.count > 1 else { return [] }
+        return converted.enumerated().map { index, event in
+            var candidates: [BehaviorEvent] = []
+            var attempt: UInt64 = 0
+            while candidates.count < rankingCandidates {
+                let item = pool[Int(XXHash64.hash(UInt64(index), seed: 0x7A4C &+ attempt) % UInt64(pool.count))]
+                attempt += 1
+                guard item != event.itemID else { continue }
+                var candidate = event
+                candidate.itemID = item
+                candidate.categoryID = lastSeen[item]?.categoryID
+                candidate.price = lastSeen[item]?.price
+                candidates.append(candidate)
+            }
+            return (event, candidates)
+        }
+    }
+
     /// Every sample the estimator releases over `events`, one partition, event ids by position.
     static func release(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> [WeightedSample] {
         var estimator = ImportanceEstimator(configuration: configuration)
@@ -138,13 +198,14 @@ public struct DelayedFeedbackEvaluation: Sendable {
     }
 
     /// The event a sample stands for: its source event, or for a generated
-    /// negative the positive's event with the drawn item (and no category).
-    static func event(of sample: WeightedSample, in events: [BehaviorEvent]) -> BehaviorEvent {
+    /// negative the positive's event with the drawn item and that item's
+    /// category and price from `items`.
+    static func event(of sample: WeightedSample, in events: [BehaviorEvent], items: [String: BehaviorEvent]) -> BehaviorEvent {
         var event = events[Int(sample.source!.offset)]
         if sample.origin == .sampledNegative {
             event.itemID = sample.itemID
-            event.categoryID = nil
-            event.price = nil
+            event.categoryID = items[sample.itemID]?.categoryID
+            event.price = items[sample.itemID]?.price
         }
         return event
     }
