@@ -164,6 +164,9 @@ struct DelayedFeedbackEvaluationTests {
         #expect(byName["fake_negative"]?.samples == byName["fake_negative (unweighted)"]?.samples)
         for variant in result.variants {
             #expect(variant.logLoss > 0 && variant.logLoss.isFinite, "\(variant.name)")
+            let uniform = try #require(variant.rankingAUCUniform, "\(variant.name)")
+            let popular = try #require(variant.rankingAUCPopular, "\(variant.name)")
+            #expect((0...1).contains(uniform) && (0...1).contains(popular), "\(variant.name)")
         }
     }
 
