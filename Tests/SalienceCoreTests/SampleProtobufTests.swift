@@ -78,4 +78,35 @@ struct WireReader {
             #expect(Int(delimited.varint()) == sample.protobufBytes.count)
         }
     }
+
+    /// Origin (13), resolution (14) and negative draw (15) of the label policies' samples.
+    @Test func labelledSamplesEncodeTheirOriginResolutionAndDraw() throws {
+        func message(_ value: WireReader.Value?) -> [Int: WireReader.Value] {
+            guard case .bytes(let bytes) = value else { return [:] }
+            var inner = WireReader(bytes: bytes)
+            return inner.fields()
+        }
+        func double(_ value: WireReader.Value?) -> Double? {
+            if case .fixed64(let bits) = value { return Double(bitPattern: bits) } else { return nil }
+        }
+        let duplicate = try #require(LabelledSampleJSONTests.samples(.fakeNegative, negatives: 0).first { $0.origin == .convertedDuplicate })
+        var reader = WireReader(bytes: duplicate.protobufBytes)
+        let fields = reader.fields()
+        #expect(fields[13] == .varint(3), "CONVERTED_DUPLICATE")
+        let resolution = message(fields[14])
+        #expect(resolution[1] == .varint(UInt64(try #require(duplicate.resolution?.conversionTimestamp))))
+        #expect(double(resolution[4]) == duplicate.resolution?.conversionScore)
+        #expect(double(resolution[5]) == duplicate.components.delayedFeedback)
+        #expect(fields[15] == nil)
+
+        let negative = try #require(LabelledSampleJSONTests.samples(.attribution, negatives: 1).first { $0.origin == .sampledNegative })
+        reader = WireReader(bytes: negative.protobufBytes)
+        let negativeFields = reader.fields()
+        #expect(negativeFields[13] == .varint(4), "SAMPLED_NEGATIVE")
+        #expect(negativeFields[14] == nil)
+        let draw = message(negativeFields[15])
+        #expect(draw[1] == nil, "index 0 is the proto3 default")
+        #expect(draw[2] == .bytes(Array(try #require(negative.negative?.positiveEventID).utf8)))
+        #expect(double(draw[3]) == negative.negative?.logQ)
+    }
 }
