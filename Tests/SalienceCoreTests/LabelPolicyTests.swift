@@ -115,6 +115,21 @@ import Testing
         #expect(released[3][0].label == 1)
     }
 
+    /// A conversion that arrives after the watermark closed its exposure's
+    /// window finds nothing waiting: the exposure stays a negative and the
+    /// conversion is a sample of its own.
+    @Test func aLateConversionDoesNotReopenAClosedExposure() {
+        let released = Self.run([
+            Self.event(.view, at: 0, id: "v"),
+            Self.event(.view, item: "other", at: Self.window + 1000, id: "tick"),
+            Self.event(.purchase, at: 500, id: "late-p"),
+        ], Self.configuration(.attribution))
+        #expect(released[1].map(\.eventID) == ["v"])
+        #expect(released[1][0].label == 0)
+        #expect(released[2].map(\.eventID) == ["late-p"])
+        #expect(released[2][0].origin == .conversion && released[2][0].label == 1)
+    }
+
     @Test func pastTheBoundTheEarliestDeadlineIsReleasedEarlyAndCounted() {
         var estimator = ImportanceEstimator(configuration: Self.configuration(.attribution, maxPending: 2))
         var samples: [WeightedSample] = []
