@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// A setting's value once read and checked against its ``SettingKind``.
 public enum SettingValue: Sendable, Equatable {
@@ -31,7 +32,7 @@ public enum SettingValue: Sendable, Equatable {
 
     /// The largest unit that expresses the duration exactly: `6h`, `90s`, `250ms`.
     static func durationText(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.milliseconds
         if milliseconds == 0 { return "0s" }
         for unit in durationUnits where milliseconds % unit.milliseconds == 0 {
             return "\(milliseconds / unit.milliseconds)\(unit.suffix)"

@@ -76,11 +76,11 @@ public struct DelayedFeedbackEvaluation: Sendable {
 
         var withNegatives = attribution
         withNegatives.negatives.perPositive = negativesPerPositive
-        let attributed = Self.release(training, withNegatives)
+        let attributed = Self.release(training, withNegatives).samples
         var fakeNegative = estimator
         fakeNegative.labels.policy = .fakeNegative
         fakeNegative.negatives.perPositive = 0
-        let fake = Self.release(training, fakeNegative)
+        let fake = Self.release(training, fakeNegative).samples
 
         // The item side of a generated negative, as a trainer's item table would give it.
         var items: [String: BehaviorEvent] = [:]
@@ -153,10 +153,10 @@ public struct DelayedFeedbackEvaluation: Sendable {
     /// and a negative only once its window closes, so exposures too close to
     /// the end are left out on both sides rather than only the negatives.
     static func observedExposures(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> [WeightedSample] {
-        guard let last = events.map(\.timestamp).max() else { return [] }
-        let watermark = last - Int64(configuration.allowedLateness.totalSeconds * 1000)
-        let window = Int64(configuration.labels.window.totalSeconds * 1000)
-        return release(events, configuration).filter { $0.origin == .exposure && $0.timestamp + window < watermark }
+        let (samples, watermark) = release(events, configuration)
+        guard let watermark else { return [] }
+        let window = configuration.labels.window.milliseconds
+        return samples.filter { $0.origin == .exposure && $0.timestamp + window < watermark }
     }
 
     /// For each converted exposure, ``rankingCandidates`` other items of the
@@ -187,14 +187,15 @@ public struct DelayedFeedbackEvaluation: Sendable {
         }
     }
 
-    /// Every sample the estimator releases over `events`, one partition, event ids by position.
-    static func release(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> [WeightedSample] {
+    /// Every sample the estimator releases over `events`, one partition, event
+    /// ids by position, and its watermark at the end.
+    static func release(_ events: [BehaviorEvent], _ configuration: EstimatorConfiguration) -> (samples: [WeightedSample], watermark: Int64?) {
         var estimator = ImportanceEstimator(configuration: configuration)
         var samples: [WeightedSample] = []
         for (index, event) in events.enumerated() {
             _ = estimator.release(event, source: SourcePosition(topic: "evaluate", partition: 0, offset: Int64(index)), into: &samples)
         }
-        return samples
+        return (samples, estimator.watermark)
     }
 
     /// The event a sample stands for: its source event, or for a generated

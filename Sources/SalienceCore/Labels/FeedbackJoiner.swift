@@ -88,7 +88,7 @@ struct FeedbackJoiner: Sendable {
         }
         let exposure = PendingExposure(
             sequence: 0, pair: Self.pair(user: event.userID, item: event.itemID),
-            deadline: event.timestamp + configuration.windowMilliseconds,
+            deadline: event.timestamp + configuration.window.milliseconds,
             sample: result.sample, kept: result.kept, conversionScore: conversionScore,
             featureIndices: hasher == nil ? [] : features.indices, featureValues: hasher == nil ? [] : features.values
         )

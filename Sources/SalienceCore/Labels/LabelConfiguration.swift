@@ -50,11 +50,6 @@ public struct LabelConfiguration: Hashable, Sendable {
         conversionModelBits = 18
     }
 
-    /// The window in milliseconds.
-    var windowMilliseconds: Int64 {
-        window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
-    }
-
     func validationErrors() -> [String] {
         guard policy != .perEvent else { return [] }
         var errors: [String] = []
@@ -77,7 +72,7 @@ public struct LabelConfiguration: Hashable, Sendable {
         writer.write(UInt8(0xFF))
         for type in conversionTypes.sorted() { writer.write(type.rawValue) }
         writer.write(UInt8(0xFF))
-        writer.write(windowMilliseconds)
+        writer.write(window.milliseconds)
         writer.write(maxPending)
         writer.write(unattributedConversions.rawValue)
         writer.write(conversionModelBits)

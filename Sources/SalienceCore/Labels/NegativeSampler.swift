@@ -33,10 +33,8 @@ struct NegativeSampler: Sendable {
     init(configuration: NegativeSamplingConfiguration) {
         self.configuration = configuration
         decay = ForwardDecay(halfLife: configuration.popularityHalfLife)
-        let window = configuration.exclusionWindow.components
         recent = RecentInteractions(
-            windowMilliseconds: window.seconds * 1000 + window.attoseconds / 1_000_000_000_000_000,
-            capacity: configuration.maxRecentInteractions
+            windowMilliseconds: configuration.exclusionWindow.milliseconds, capacity: configuration.maxRecentInteractions
         )
     }
 
