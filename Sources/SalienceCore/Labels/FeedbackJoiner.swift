@@ -90,10 +90,10 @@ struct FeedbackJoiner: Sendable {
             sequence: 0, pair: Self.pair(user: event.userID, item: event.itemID),
             deadline: event.timestamp + configuration.window.milliseconds,
             sample: result.sample, kept: result.kept, conversionScore: conversionScore,
-            featureIndices: hasher == nil ? [] : features.indices, featureValues: hasher == nil ? [] : features.values
+            features: hasher == nil ? FeatureVector(capacity: 0) : features
         )
         if configuration.policy == .fakeNegative, result.kept {
-            emit(Self.labelled(exposure, label: 0, origin: .exposure,
+            emit(Self.labelled(exposure.sample, label: 0, origin: .exposure,
                                resolution: LabelResolution(conversionScore: conversionScore),
                                delayedFeedback: (1 - conversionScore) * (1 + conversionScore)))
         }
@@ -111,7 +111,7 @@ struct FeedbackJoiner: Sendable {
             outcomes.releasedEarly += 1
             // Its label is a guess, so the conversion model does not learn from it.
             if configuration.policy == .attribution, oldest.kept {
-                emit(Self.labelled(oldest, label: 0, origin: .exposure, resolution: LabelResolution(early: true)))
+                emit(Self.labelled(oldest.sample, label: 0, origin: .exposure, resolution: LabelResolution(early: true)))
             }
         }
     }
@@ -130,22 +130,18 @@ struct FeedbackJoiner: Sendable {
             switch configuration.policy {
             case .fakeNegative:
                 let p = exposure.conversionScore
-                emit(Self.labelled(exposure, label: 1, origin: .convertedDuplicate,
+                emit(Self.labelled(exposure.sample, label: 1, origin: .convertedDuplicate,
                                    resolution: LabelResolution(conversionTimestamp: time, conversionScore: p),
                                    delayedFeedback: 1 + p, keepAll: true))
             case .attribution, .perEvent:
-                emit(Self.labelled(exposure, label: 1, origin: .exposure,
+                emit(Self.labelled(exposure.sample, label: 1, origin: .exposure,
                                    resolution: LabelResolution(conversionTimestamp: time), keepAll: true))
             }
         }
         guard converted.isEmpty else { return }
         outcomes.unattributedConversions += 1
         if configuration.unattributedConversions == .emit {
-            let conversion = PendingExposure(
-                sequence: 0, pair: 0, deadline: time, sample: result.sample, kept: true,
-                conversionScore: 0, featureIndices: [], featureValues: []
-            )
-            emit(Self.labelled(conversion, label: 1, origin: .conversion, resolution: nil, keepAll: true))
+            emit(Self.labelled(result.sample, label: 1, origin: .conversion, resolution: nil, keepAll: true))
         }
     }
 
@@ -153,25 +149,24 @@ struct FeedbackJoiner: Sendable {
     private mutating func resolveNegative(_ exposure: PendingExposure, resolution: LabelResolution, emit: (WeightedSample) -> Void) {
         learn(exposure, label: 0)
         if configuration.policy == .attribution, exposure.kept {
-            emit(Self.labelled(exposure, label: 0, origin: .exposure, resolution: resolution))
+            emit(Self.labelled(exposure.sample, label: 0, origin: .exposure, resolution: resolution))
         }
     }
 
     /// fake_negative: the conversion model learns the resolved label.
     private mutating func learn(_ exposure: PendingExposure, label: Double) {
         guard conversionModel != nil else { return }
-        let vector = FeatureVector(indices: exposure.featureIndices, values: exposure.featureValues)
-        let prediction = conversionModel!.predict(vector)
-        conversionModel!.update(vector, prediction: prediction, label: label, importance: 1)
+        let prediction = conversionModel!.predict(exposure.features)
+        conversionModel!.update(exposure.features, prediction: prediction, label: label, importance: 1)
     }
 
-    /// The exposure's sample with its label and weight; `keepAll` makes it
-    /// kept with probability 1 (label-1 samples, see the type's rules).
+    /// The sample with its label and weight; `keepAll` makes it kept with
+    /// probability 1 (label-1 samples, see the type's rules).
     private static func labelled(
-        _ exposure: PendingExposure, label: Int, origin: SampleOrigin, resolution: LabelResolution?,
+        _ sample: WeightedSample, label: Int, origin: SampleOrigin, resolution: LabelResolution?,
         delayedFeedback: Double = 1, keepAll: Bool = false
     ) -> WeightedSample {
-        var sample = exposure.sample
+        var sample = sample
         sample.label = label
         sample.origin = origin
         sample.resolution = resolution
@@ -209,11 +204,8 @@ extension FeedbackJoiner {
             conversionModel = restored
         }
         let dimension = conversionModel?.dimension ?? 0
-        var check = pending
-        while let exposure = check.popEarliest(deadlineBefore: nil) {
-            guard exposure.featureIndices.allSatisfy({ $0 >= 0 && $0 < dimension }) else {
-                throw StateDecodingError(.malformed, "pending exposure \(exposure.sequence) has a feature outside the conversion model")
-            }
+        guard pending.allSatisfy({ $0.features.indices.allSatisfy { $0 >= 0 && $0 < dimension } }) else {
+            throw StateDecodingError(.malformed, "a pending exposure has a feature outside the conversion model")
         }
     }
 }

@@ -10,10 +10,10 @@ struct PendingExposure: Sendable {
     var sample: WeightedSample
     /// The estimator's keep decision for it.
     var kept: Bool
-    /// fake_negative: the conversion model's prediction at the exposure, and its features.
+    /// fake_negative: the conversion model's prediction at the exposure, and
+    /// the features it learns from once the label is known (empty otherwise).
     var conversionScore: Double
-    var featureIndices: [Int]
-    var featureValues: [Double]
+    var features: FeatureVector
 }
 
 /// The exposures waiting for a conversion: found by pair, released in
@@ -49,6 +49,11 @@ struct PendingExposures: Sendable {
     /// The pair's live exposures, in arrival order.
     func exposures(ofPair pair: UInt64) -> [PendingExposure] {
         (byPair[pair] ?? []).compactMap { live[$0] }
+    }
+
+    /// Whether every waiting exposure satisfies `predicate` (in no particular order).
+    func allSatisfy(_ predicate: (PendingExposure) -> Bool) -> Bool {
+        live.values.allSatisfy(predicate)
     }
 
     /// Removes the exposure with this sequence number.
@@ -128,8 +133,8 @@ extension PendingExposures: BinaryCodable {
             writer.write(exposure.sample)
             writer.write(exposure.kept)
             writer.write(exposure.conversionScore)
-            writer.write(exposure.featureIndices.map(Int64.init))
-            writer.write(exposure.featureValues)
+            writer.write(exposure.features.indices.map(Int64.init))
+            writer.write(exposure.features.values)
         }
     }
 
@@ -147,11 +152,10 @@ extension PendingExposures: BinaryCodable {
                 sample: try reader.read(WeightedSample.self),
                 kept: try reader.read(Bool.self),
                 conversionScore: try reader.read(Double.self),
-                featureIndices: try reader.read([Int64].self).map { Int($0) },
-                featureValues: try reader.read([Double].self)
+                features: FeatureVector(indices: try reader.read([Int64].self).map { Int($0) }, values: try reader.read([Double].self))
             )
             guard exposure.sequence < nextSequence, live[exposure.sequence] == nil,
-                  exposure.featureIndices.count == exposure.featureValues.count else {
+                  exposure.features.indices.count == exposure.features.values.count else {
                 throw StateDecodingError(.malformed, "pending exposure \(exposure.sequence) is inconsistent")
             }
             add(exposure)
