@@ -120,10 +120,7 @@ public struct DelayedFeedbackEvaluation: Sendable {
     ) -> VariantResult {
         var model = DownstreamTrainer(space: estimator.features, parameters: trainer)
         model.train(examples)
-        let correction = PriorCorrection(
-            weights: examples.map(\.weight), labels: examples.map(\.label),
-            populationPositives: populationPositives, populationCount: populationCount
-        )
+        let correction = PriorCorrection(examples: examples, populationPositives: populationPositives, populationCount: populationCount)
         let predictions = holdout.map { correction(model.predict($0)) }
         let rankingAUCs = rankingQueries.map { queries -> Double? in
             var below = 0.0

@@ -31,6 +31,12 @@ public struct PriorCorrection: Sendable, Hashable {
         self.init(oddsRatio: (positive / negative) / (Double(populationPositives) / Double(populationNegatives)))
     }
 
+    /// The correction for a trainer's weighted `examples`, as above.
+    public init(examples: [DownstreamTrainer.Example], populationPositives: Int, populationCount: Int) {
+        self.init(weights: examples.map(\.weight), labels: examples.map(\.label),
+                  populationPositives: populationPositives, populationCount: populationCount)
+    }
+
     /// The recalibrated probability.
     public func callAsFunction(_ prediction: Double) -> Double {
         prediction / (prediction + (1 - prediction) * oddsRatio)

@@ -212,10 +212,7 @@ public struct TrainingValueEvaluation: Sendable {
         _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
     ) -> VariantResult {
         var trainer = trainer
-        let correction = PriorCorrection(
-            weights: examples.map(\.weight), labels: examples.map(\.label),
-            populationPositives: populationPositives, populationCount: populationCount
-        )
+        let correction = PriorCorrection(examples: examples, populationPositives: populationPositives, populationCount: populationCount)
         let predictions = holdout.map { correction(trainer.predict($0)) }
         let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
         return VariantResult(
