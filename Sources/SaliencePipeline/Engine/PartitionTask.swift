@@ -46,6 +46,8 @@ final class PartitionTask {
     private(set) var lastCheckpointAt = ContinuousClock.now
     /// The id the next checkpoint record gets.
     private(set) var nextRecordID: UInt64
+    /// The samples the last message released.
+    private var released: [WeightedSample] = []
 
     init(
         partition: KafkaTopicPartition,
@@ -77,8 +79,11 @@ final class PartitionTask {
             return message.offset <= suppressDeadLettersThrough ? .suppressedDeadLetter(error) : .deadLetter(error)
         }
         let source = SourcePosition(topic: partition.topic, partition: partition.partition, offset: message.offset)
-        var samples: [WeightedSample] = []
-        let release = estimator.release(event, source: source, into: &samples)
+        // Reused: the caller is done with the previous outcome's samples, so
+        // the buffer is unshared again and no event allocates a new one.
+        released.removeAll(keepingCapacity: true)
+        let release = estimator.release(event, source: source, into: &released)
+        let samples = released
         let firstToWrite: Int
         if message.offset < suppressSamplesThrough.offset {
             firstToWrite = samples.count
