@@ -70,6 +70,8 @@ struct IndependentScorer {
             events[index].context = [.init(key: "device", value: .string(index % 2 == 0 ? "ios" : "web")),
                                      .init(key: "dwell", value: .number(Double(index % 7)))]
         }
+        // Prices beyond 2^64 fall past the hasher's table of price buckets.
+        for index in events.indices where index % 5 == 0 { events[index].price = 1e25 * Double(1 + index % 4) }
         for event in events[..<5000] { _ = estimator.process(event) }
 
         let export = try ModelExport.decode(try ModelExport(estimator).jsonData())

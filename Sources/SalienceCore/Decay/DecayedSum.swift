@@ -18,9 +18,6 @@ public struct DecayedSum: Sendable, Equatable {
     public func value(at time: Double) -> Double {
         sum * decay.normalizer(at: time)
     }
-
-    /// The sum relative to the landmark, for ratios of sums with one decay.
-    var storedSum: Double { sum }
 }
 
 extension DecayedSum: BinaryCodable {
@@ -37,36 +34,51 @@ extension DecayedSum: BinaryCodable {
 
 /// A forward-decayed weighted mean: recent values count more. The decay
 /// normalisers of numerator and denominator cancel, so reading needs no time.
+/// Numerator and denominator share one decay, so an update computes the
+/// decay factor once.
 public struct DecayedMean: Sendable, Equatable {
-    private var total: DecayedSum
-    private var weight: DecayedSum
+    private var decay: ForwardDecay
+    private var total = 0.0
+    private var weight = 0.0
 
     public init(halfLife: Duration?) {
-        total = DecayedSum(halfLife: halfLife)
-        weight = DecayedSum(halfLife: halfLife)
+        decay = ForwardDecay(halfLife: halfLife)
     }
 
     /// Adds a value observed at `time`.
     public mutating func add(_ value: Double, at time: Double) {
-        total.add(value, at: time)
-        weight.add(1, at: time)
+        let factor = decay.prepare(for: time)
+        if factor != 1 {
+            total *= factor
+            weight *= factor
+        }
+        let decayWeight = decay.weight(at: time)
+        total += value * decayWeight
+        weight += decayWeight
     }
 
     /// The mean, or `nil` before the first value.
     public var mean: Double? {
-        let denominator = weight.storedSum
-        return denominator > 0 ? total.storedSum / denominator : nil
+        weight > 0 ? total / weight : nil
     }
 }
 
 extension DecayedMean: BinaryCodable {
+    /// Numerator and denominator each as a ``DecayedSum`` (the decay written twice).
     public func encode(to writer: inout BinaryWriter) {
-        total.encode(to: &writer)
-        weight.encode(to: &writer)
+        decay.encode(to: &writer)
+        writer.write(total)
+        decay.encode(to: &writer)
+        writer.write(weight)
     }
 
     public init(from reader: inout BinaryReader) throws {
-        total = try DecayedSum(from: &reader)
-        weight = try DecayedSum(from: &reader)
+        decay = try ForwardDecay(from: &reader)
+        total = try reader.read(Double.self)
+        let weightDecay = try ForwardDecay(from: &reader)
+        weight = try reader.read(Double.self)
+        guard weightDecay == decay else {
+            throw StateDecodingError(.malformed, "a decayed mean's numerator and denominator decay differently")
+        }
     }
 }

@@ -27,7 +27,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func field(_ key: String, _ value: Int64) {
         writeKey(key)
-        bytes.append(contentsOf: String(value).utf8)
+        writeDecimal(value)
     }
 
     public mutating func field(_ key: String, _ value: Int) {
@@ -38,7 +38,7 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ key: String, _ value: Double) {
         writeKey(key)
         if value.isFinite {
-            bytes.append(contentsOf: value.description.utf8)
+            writeShortest(value)
         } else {
             bytes.append(contentsOf: "null".utf8)
         }
@@ -47,6 +47,12 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ key: String, _ value: Bool) {
         writeKey(key)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// Forgets what was written, keeping the buffer for the next value.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma.removeAll(keepingCapacity: true)
     }
 
     /// Moves the finished bytes out and starts over.
@@ -110,6 +116,35 @@ public struct JSONWriter: Sendable {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `value` in decimal, as `String(value)` spells it, without making a string.
+    private mutating func writeDecimal(_ value: Int64) {
+        // 20 digits hold any Int64 magnitude; digits are written backwards.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    /// A finite double as `value.description` spells it. Whole numbers of
+    /// small magnitude (the many weights of exactly 1) are written directly;
+    /// the rest go through `description`.
+    private mutating func writeShortest(_ value: Double) {
+        if value.magnitude < 0x1p31, value.rounded(.towardZero) == value {
+            if value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
+            writeDecimal(Int64(value.magnitude))
+            bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
 }
 
 /// A value with a compact JSON form written by a ``JSONWriter``.

@@ -25,7 +25,7 @@ public struct FTRLProximal: Sendable, Equatable {
     public let parameters: Parameters
     /// `z` and `n` of each coordinate, interleaved so one cache line serves both.
     private var state: [Double]
-    /// Weights of the last prediction's features, reused by the update.
+    /// Weights of the last prediction's features, reused by the update (grown, never shrunk).
     private var scratch: [Double] = []
 
     public init(bits: Int, parameters: Parameters) {
@@ -42,14 +42,22 @@ public struct FTRLProximal: Sendable, Equatable {
 
     /// `σ(w·x)` for the features, remembering the weights for ``update(_:prediction:label:importance:)``.
     public mutating func predict(_ features: FeatureVector) -> Double {
-        scratch.removeAll(keepingCapacity: true)
+        let count = features.count
+        if scratch.count < count { scratch.append(contentsOf: repeatElement(0, count: count - scratch.count)) }
         var dot = 0.0
         let parameters = self.parameters
         state.withUnsafeBufferPointer { state in
-            for (index, value) in zip(features.indices, features.values) {
-                let weight = Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
-                scratch.append(weight)
-                dot += weight * value
+            scratch.withUnsafeMutableBufferPointer { weights in
+                features.indices.withUnsafeBufferPointer { indices in
+                    features.values.withUnsafeBufferPointer { values in
+                        for position in 0..<count {
+                            let index = indices[position]
+                            let weight = Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
+                            weights[position] = weight
+                            dot += weight * values[position]
+                        }
+                    }
+                }
             }
         }
         return Self.sigmoid(dot)
@@ -62,13 +70,17 @@ public struct FTRLProximal: Sendable, Equatable {
         let alpha = parameters.alpha
         scratch.withUnsafeBufferPointer { weights in
             state.withUnsafeMutableBufferPointer { state in
-                for position in 0..<features.count {
-                    let index = features.indices[position]
-                    let g = gradient * features.values[position]
-                    let n = state[2 * index + 1]
-                    let sigma = ((n + g * g).squareRoot() - n.squareRoot()) / alpha
-                    state[2 * index] += g - sigma * weights[position]
-                    state[2 * index + 1] = n + g * g
+                features.indices.withUnsafeBufferPointer { indices in
+                    features.values.withUnsafeBufferPointer { values in
+                        for position in 0..<indices.count {
+                            let index = indices[position]
+                            let g = gradient * values[position]
+                            let n = state[2 * index + 1]
+                            let sigma = ((n + g * g).squareRoot() - n.squareRoot()) / alpha
+                            state[2 * index] += g - sigma * weights[position]
+                            state[2 * index + 1] = n + g * g
+                        }
+                    }
                 }
             }
         }

@@ -56,6 +56,13 @@ public struct FeatureHasher: Sendable {
     private let contextSeed: UInt64
     private let contextNumberSeed: UInt64
     private let biasIndex: Int
+    /// Hashes of the fields with few values, made once: by behaviour type's
+    /// raw value, hour, weekday and price bucket (0...64, the buckets of
+    /// prices below 2^64; larger ones are hashed when they occur).
+    private let behaviorHashes: [UInt64]
+    private let hourHashes: [UInt64]
+    private let weekdayHashes: [UInt64]
+    private let priceBucketHashes: [UInt64]
 
     public init(space: FeatureSpace) {
         precondition((8...28).contains(space.bits), "feature bits must lie in 8...28")
@@ -69,22 +76,41 @@ public struct FeatureHasher: Sendable {
         contextSeed = XXHash64.hash("ctx", seed: space.seed)
         contextNumberSeed = XXHash64.hash("ctx#", seed: space.seed)
         biasIndex = Int(truncatingIfNeeded: XXHash64.hash("bias", seed: space.seed)) & mask
+        let typeCount = Int(BehaviorType.allCases.map(\.rawValue).max()!) + 1
+        behaviorHashes = (0..<typeCount).map { raw in
+            BehaviorType(rawValue: UInt8(raw)).map { XXHash64.hash($0.name, seed: namespace(.behavior)) } ?? 0
+        }
+        let small = { (field: FeatureField, count: Int) in (0..<count).map { XXHash64.hash(UInt64($0), seed: namespace(field)) } }
+        hourHashes = small(.hour, 24)
+        weekdayHashes = small(.weekday, 7)
+        priceBucketHashes = small(.priceBucket, 65)
     }
 
     /// Fills `vector` with the event's features.
     public func features(of event: BehaviorEvent, into vector: inout FeatureVector) {
         vector.removeAll()
         vector.append(biasIndex, 1)
-        for (field, seed) in fieldPlan {
-            if let hash = Self.fieldHash(field, of: event, seed: seed) {
-                vector.append(index(hash), 1)
+        // Each field is hashed once per event: crosses reuse the fields' hashes.
+        withUnsafeTemporaryAllocation(of: UInt64?.self, capacity: FeatureField.allCases.count) { known in
+            known.initialize(repeating: nil)
+            func hash(_ field: FeatureField, seed: UInt64) -> UInt64? {
+                let slot = field.ordinal
+                if let hash = known[slot] { return hash }
+                let hash = fieldHash(field, of: event, seed: seed)
+                known[slot] = hash
+                return hash
             }
-        }
-        for cross in crossPlan {
-            guard let first = Self.fieldHash(cross.first, of: event, seed: cross.firstSeed),
-                  let second = Self.fieldHash(cross.second, of: event, seed: cross.secondSeed)
-            else { continue }
-            vector.append(index(XXHash64.hash(first &* 0x9E37_79B9_7F4A_7C15 &+ second, seed: cross.seed)), 1)
+            for (field, seed) in fieldPlan {
+                if let hash = hash(field, seed: seed) {
+                    vector.append(index(hash), 1)
+                }
+            }
+            for cross in crossPlan {
+                guard let first = hash(cross.first, seed: cross.firstSeed),
+                      let second = hash(cross.second, seed: cross.secondSeed)
+                else { continue }
+                vector.append(index(XXHash64.hash(first &* 0x9E37_79B9_7F4A_7C15 &+ second, seed: cross.seed)), 1)
+            }
         }
         guard space.includeContext else { return }
         for entry in event.context {
@@ -100,22 +126,42 @@ public struct FeatureHasher: Sendable {
 
     /// The hash of one field of the event under its namespace seed, or `nil`
     /// when the event lacks the field.
-    static func fieldHash(_ field: FeatureField, of event: BehaviorEvent, seed: UInt64) -> UInt64? {
+    private func fieldHash(_ field: FeatureField, of event: BehaviorEvent, seed: UInt64) -> UInt64? {
         switch field {
         case .user: return XXHash64.hash(event.userID, seed: seed)
         case .item: return XXHash64.hash(event.itemID, seed: seed)
         case .category: return event.categoryID.map { XXHash64.hash($0, seed: seed) }
-        case .behavior: return XXHash64.hash(event.type.name, seed: seed)
+        case .behavior: return behaviorHashes[Int(event.type.rawValue)]
         case .session: return event.sessionID.map { XXHash64.hash($0, seed: seed) }
-        case .hour: return XXHash64.hash(UInt64(EventTime.hourOfDay(event.timestamp)), seed: seed)
-        case .weekday: return XXHash64.hash(UInt64(EventTime.dayOfWeek(event.timestamp)), seed: seed)
-        case .priceBucket: return event.price.map { XXHash64.hash(UInt64(EventTime.priceBucket($0)), seed: seed) }
+        case .hour: return hourHashes[EventTime.hourOfDay(event.timestamp)]
+        case .weekday: return weekdayHashes[EventTime.dayOfWeek(event.timestamp)]
+        case .priceBucket:
+            return event.price.map { price in
+                let bucket = EventTime.priceBucket(price)
+                return bucket < priceBucketHashes.count ? priceBucketHashes[bucket] : XXHash64.hash(UInt64(bucket), seed: seed)
+            }
         }
     }
 
     @inline(__always)
     private func index(_ hash: UInt64) -> Int {
         Int(truncatingIfNeeded: hash) & mask
+    }
+}
+
+extension FeatureField {
+    /// Position among all fields, for per-event lookups without hashing.
+    var ordinal: Int {
+        switch self {
+        case .user: 0
+        case .item: 1
+        case .category: 2
+        case .behavior: 3
+        case .hour: 4
+        case .weekday: 5
+        case .priceBucket: 6
+        case .session: 7
+        }
     }
 }
 

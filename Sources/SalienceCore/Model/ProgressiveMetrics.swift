@@ -22,7 +22,9 @@ public struct ProgressiveMetrics: Sendable, Equatable {
     /// Records a prediction made before learning from its event.
     public mutating func record(prediction: Double, label: Double, at time: Double) {
         let clipped = min(max(prediction, 1e-15), 1 - 1e-15)
-        let loss = -(label * log(clipped) + (1 - label) * log(1 - clipped))
+        // One logarithm for the usual 0/1 label (the same value the general form gives).
+        let loss = label == 1 ? -log(clipped) : label == 0 ? -log(1 - clipped)
+            : -(label * log(clipped) + (1 - label) * log(1 - clipped))
         events += 1
         logLossTotal += loss
         recentLogLoss.add(loss, at: time)

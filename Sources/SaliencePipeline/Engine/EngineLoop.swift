@@ -25,6 +25,9 @@ final class EngineLoop: @unchecked Sendable {
     private let deliveryFailure = FirstFailure()
     private var transactionOpen = false
     private var restoreFailure: (any Error)?
+    /// Encodes each sample into the same buffer: librdkafka copies the bytes,
+    /// so the buffer is unshared again by the next sample.
+    private var sampleWriter = JSONWriter(capacity: 1024)
 
     init(
         configuration: PipelineConfiguration, statistics: PipelineStatistics, health: PipelineHealth,
@@ -209,11 +212,13 @@ final class EngineLoop: @unchecked Sendable {
     private func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage) throws {
         var headers = sourceHeaders(of: message)
         if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, string: String(index))) }
+        sampleWriter.removeAll()
+        sample.write(to: &sampleWriter)
         let output = KafkaProducerMessage(
             topic: configuration.samplesTopic,
             partition: message.partition,
             key: Array(sample.userID.utf8),
-            value: sample.jsonBytes,
+            value: sampleWriter.bytes,
             headers: headers
         )
         let metrics = self.metrics
