@@ -38,8 +38,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(name: "CSalienceIntrinsics"),
         .target(
             name: "SalienceCore",
+            dependencies: ["CSalienceIntrinsics"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -112,12 +112,24 @@ public struct ImportanceEstimator: Sendable {
         state.eventsProcessed += 1
         let label = labels[Int(event.type.rawValue)]
 
-        // Frequencies.
+        // Every table this event touches is far larger than the caches: hash
+        // first and start all of its cache lines loading at once, rather
+        // than waiting for each miss in turn.
         let itemKey = itemKey(event.itemID)
+        let userKey = userKey(event.userID)
+        let categoryKey = event.categoryID.map(categoryKey)
+        hasher.features(of: event, into: &features)
+        state.itemFrequencies.prefetch(itemKey)
+        state.userFrequencies.prefetch(userKey)
+        if let categoryKey { state.categoryFrequencies.prefetch(categoryKey) }
+        state.logQ.prefetch(itemKey)
+        state.model.prefetch(features)
+
+        // Frequencies.
         let itemFrequency = state.itemFrequencies.add(itemKey, at: time, readAt: readTime)
-        let userFrequency = state.userFrequencies.add(userKey(event.userID), at: time, readAt: readTime)
-        if let category = event.categoryID {
-            state.categoryFrequencies.add(categoryKey(category), at: time, readAt: readTime)
+        let userFrequency = state.userFrequencies.add(userKey, at: time, readAt: readTime)
+        if let categoryKey {
+            state.categoryFrequencies.add(categoryKey, at: time, readAt: readTime)
         }
         state.itemFrequencyMean.add(itemFrequency, at: time)
         state.userFrequencyMean.add(userFrequency, at: time)
@@ -145,7 +157,6 @@ public struct ImportanceEstimator: Sendable {
         let objective = min(max(normalized, configuration.objectiveRange.lowerBound), configuration.objectiveRange.upperBound)
 
         // Online model: score before learning, then learn (once, or with the objective weight).
-        hasher.features(of: event, into: &features)
         let prediction = state.model.predict(features)
         let gradientNorm = abs(prediction - label) * features.norm
         state.gradientNormMean.add(gradientNorm, at: time)

@@ -1,3 +1,4 @@
+import CSalienceIntrinsics
 import Foundation
 
 /// Time-decayed frequencies of ids in fixed memory: a count-min sketch
@@ -25,7 +26,7 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         depth = max(1, Int(log(1 / delta).rounded(.up)))
         decay = ForwardDecay(halfLife: halfLife)
         self.seed = seed
-        cells = [Double](repeating: 0, count: width * depth)
+        cells = .largeTable(repeating: 0, count: width * depth)
     }
 
     /// Bytes held by the cells.
@@ -53,6 +54,18 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
             }
         }
         return minimum * decay.normalizer(at: time)
+    }
+
+    /// Starts loading the cells of the id with hash `key`, so that an
+    /// ``add(_:amount:at:readAt:)`` soon after finds them in cache.
+    public func prefetch(_ key: UInt64) {
+        let mask = width - 1
+        let (first, step) = probes(key)
+        cells.withUnsafeBufferPointer { cells in
+            for row in 0..<depth {
+                salience_prefetch_for_write(cells.baseAddress! + row * width + (Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask))
+            }
+        }
     }
 
     mutating func conservativeAdd(_ key: UInt64, amount: Double) -> Double {

@@ -1,3 +1,4 @@
+import CSalienceIntrinsics
 import Foundation
 
 /// Streaming estimate of each item's sampling probability for log-Q
@@ -31,7 +32,7 @@ public struct LogQEstimator: Sendable, Equatable {
         buckets = 1 << bucketBits
         self.rate = rate
         self.seed = seed
-        entries = [Bucket](repeating: Bucket(), count: buckets)
+        entries = .largeTable(repeating: Bucket(), count: buckets)
     }
 
     /// Bytes held by the arrays.
@@ -56,6 +57,12 @@ public struct LogQEstimator: Sendable, Equatable {
             entries[index] = entry
             return -log(max(entry.gapsSeen > 0 ? entry.meanGap : Double(step), 1))
         }
+    }
+
+    /// Starts loading the bucket of the item with hash `key`, so that an
+    /// ``observe(_:)`` soon after finds it in cache.
+    public func prefetch(_ key: UInt64) {
+        entries.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + bucket(key)) }
     }
 
     /// The current `log q` of the item with hash `key` without recording a sighting.
@@ -95,6 +102,6 @@ extension LogQEstimator: BinaryCodable {
         else {
             throw StateDecodingError(.malformed, "log-Q arrays do not match \(buckets) buckets")
         }
-        entries = (0..<buckets).map { Bucket(lastSeen: lastSeen[$0], meanGap: meanGap[$0], gapsSeen: gapsSeen[$0]) }
+        entries = .largeTable(count: buckets) { Bucket(lastSeen: lastSeen[$0], meanGap: meanGap[$0], gapsSeen: gapsSeen[$0]) }
     }
 }

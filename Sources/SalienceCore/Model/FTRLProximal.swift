@@ -1,3 +1,4 @@
+import CSalienceIntrinsics
 import Foundation
 
 /// Online logistic regression by FTRL-Proximal (McMahan et al., "Ad Click
@@ -30,7 +31,7 @@ public struct FTRLProximal: Sendable, Equatable {
 
     public init(bits: Int, parameters: Parameters) {
         self.parameters = parameters
-        state = [Double](repeating: 0, count: 2 << bits)
+        state = .largeTable(repeating: 0, count: 2 << bits)
         scratch.reserveCapacity(64)
     }
 
@@ -39,6 +40,14 @@ public struct FTRLProximal: Sendable, Equatable {
 
     /// Bytes held by `z` and `n`.
     public var memoryBytes: Int { state.count * MemoryLayout<Double>.stride }
+
+    /// Starts loading the coordinates of `features`, so that a
+    /// ``predict(_:)`` soon after finds them in cache.
+    public func prefetch(_ features: FeatureVector) {
+        state.withUnsafeBufferPointer { state in
+            for index in features.indices { salience_prefetch_for_write(state.baseAddress! + 2 * index) }
+        }
+    }
 
     /// `σ(w·x)` for the features, remembering the weights for ``update(_:prediction:label:importance:)``.
     public mutating func predict(_ features: FeatureVector) -> Double {

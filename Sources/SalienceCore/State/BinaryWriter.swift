@@ -101,7 +101,7 @@ public struct BinaryReader {
 
     public mutating func read(_: [Double].Type) throws -> [Double] {
         let count = try readCount(elementSize: 8)
-        return try (0..<count).map { _ in try read(Double.self) }
+        return try .largeTable(count: count) { _ in try read(Double.self) }
     }
 
     public mutating func read(_: [Int64].Type) throws -> [Int64] {
