@@ -117,7 +117,9 @@ public struct ImportanceEstimator: Sendable {
         // than waiting for each miss in turn.
         let itemKey = itemKey(event.itemID)
         let userKey = userKey(event.userID)
-        let categoryKey = event.categoryID.map(categoryKey)
+        // Not `categoryID.map(categoryKey)`: that closure would copy the whole estimator.
+        var categoryKey: UInt64?
+        if let category = event.categoryID { categoryKey = self.categoryKey(category) }
         hasher.features(of: event, into: &features)
         state.itemFrequencies.prefetch(itemKey)
         state.userFrequencies.prefetch(userKey)
