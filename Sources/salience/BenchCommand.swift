@@ -103,17 +103,24 @@ struct CoreBenchmark {
         var decoded = 0
         // Five alternating rounds each; the medians damp a noisy machine.
         var salienceRounds: [Double] = []
+        var reusingRounds: [Double] = []
         var foundationRounds: [Double] = []
+        var reused = BehaviorEvent.placeholder
         for _ in 0..<5 {
             salienceRounds.append(seconds {
                 for bytes in encoded where (try? decoder.decode(bytes)) != nil { decoded += 1 }
+            })
+            // As `salience run` decodes: into one event whose string buffers are reused.
+            reusingRounds.append(seconds {
+                for bytes in encoded where (try? decoder.decode(bytes, into: &reused)) != nil { decoded += 1 }
             })
             foundationRounds.append(seconds {
                 for item in data where (try? foundation.decode(CodableEvent.self, from: item)) != nil { decoded += 1 }
             })
         }
-        precondition(decoded == 10 * encoded.count, "every benchmark event decodes")
+        precondition(decoded == 15 * encoded.count, "every benchmark event decodes")
         let salienceDecode = salienceRounds.sorted()[2]
+        let reusingDecode = reusingRounds.sorted()[2]
         let foundationDecode = foundationRounds.sorted()[2]
 
         var configuration = EstimatorConfiguration()
@@ -164,6 +171,8 @@ struct CoreBenchmark {
             ("decode.salience.events_per_s", salienceRate, "events/s"),
             ("decode.foundation_jsondecoder.events_per_s", foundationRate, "events/s"),
             ("decode.ratio", salienceRate / foundationRate, "x JSONDecoder (medians of 5 alternating rounds)"),
+            ("decode.reusing.events_per_s", Double(encoded.count) / reusingDecode, "events/s decoding into one reused event, as salience run does"),
+            ("decode.reusing.ratio", foundationDecode / reusingDecode, "x JSONDecoder"),
             ("estimator.events_per_s", Double(events.count - 50_000) / estimate, "events/s (8 fields + 2 crosses, all components; median of 5 rounds)"),
             ("estimator.attribution_negatives.events_per_s", Double(events.count - 50_000) / labelledSeconds,
              "events/s (the same, released under attribution with 4 negatives per positive)"),

@@ -22,6 +22,42 @@ private let schemasDirectory = URL(fileURLWithPath: #filePath)
         }
     }
 
+    /// Decoding into one reused event must give exactly what decoding each
+    /// message afresh gives: fields absent from a later message are cleared,
+    /// long ids (past the 15-byte small strings) and multi-byte characters
+    /// across the reuse's 15-byte pieces come out whole, and a refused
+    /// message leaves the next decode unaffected.
+    @Test func decodingIntoAReusedEventEqualsDecodingAfresh() throws {
+        let messages = [
+            #"{"user_id":"u1","item_id":"i1","type":"view","ts":1511658000000,"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","category_id":"c1","price":3.5,"session_id":"s-long-session-identifier-1"}"#,
+            #"{"user_id":"u2","item_id":"i2","type":"purchase","ts":1511658000001}"#,
+            #"{"user_id":"ééééééééééé","item_id":"日本語日本語日本語日本語","type":"cart","ts":1511658000002,"event_id":"€€€€€€€€€€€€€€€€€€€€€"}"#,
+            #"{"user_id":"u4","item_id":"i4","type":"pv","ts":1511658000003,"event_id":"xxüüüüüüüüüüüüüüüüüüüü"}"#,
+            #"{"user_id":"u4","item_id":"i4","type":"view","ts":1511658000003,"event_id":"short"}"#,
+            #"{"user_id":"u5","item_id":17,"type":"fav","ts":"2017-11-26T01:00:00Z","event_id":"a-much-longer-event-id-than-before-0000000001","context":{"device":"ios","dwell":2}}"#,
+            #"{"user_id":"","item_id":"i6","type":"view","ts":1511658000005}"#,
+            #"{"user_id":"u\u0037","item_id":"i7","type":"click","ts":1511658000006,"event_id":"escaped\"quote-and-more-bytes"}"#,
+            #"{"user_id":"u8","item_id":"i8","type":"view","ts":1511658000007,"event_id":"0f8fad5b-d9cb-469f-a165-70867728950f","quantity":2}"#,
+        ]
+        var reused = BehaviorEvent.placeholder
+        for _ in 0..<3 {
+            for message in messages {
+                let bytes = Array(message.utf8)
+                let fresh = Result(catching: { () throws(EventDecodingError) in try decoder.decode(bytes) })
+                let into = Result(catching: { () throws(EventDecodingError) in try decoder.decode(bytes, into: &reused) })
+                switch (fresh, into) {
+                case (.success(let expected), .success):
+                    #expect(reused == expected, "\(message)")
+                    #expect(reused.eventID.map { Array($0.utf8) } == expected.eventID.map { Array($0.utf8) })
+                case (.failure(let expected), .failure(let error)):
+                    #expect(error == expected)
+                default:
+                    Issue.record("fresh \(fresh) but reused \(into) for \(message)")
+                }
+            }
+        }
+    }
+
     @Test func schemaExamplesDecodeExactlyWhenValid() throws {
         let directory = schemasDirectory.appendingPathComponent("examples/behavior-event")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

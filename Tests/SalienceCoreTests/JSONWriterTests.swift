@@ -10,7 +10,7 @@ import Testing
         return String(decoding: writer.take(), as: UTF8.self)
     }
 
-    /// Whole numbers are written without making strings; the text must stay what
+    /// Numbers are written without making strings; the text must stay what
     /// `description` gives, the form every sample ever written has.
     @Test func doublesAreWrittenAsTheirDescription() {
         var generator = SplitMix64(seed: 2026)

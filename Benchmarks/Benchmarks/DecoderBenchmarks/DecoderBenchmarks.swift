@@ -19,4 +19,14 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try? decoder.decode(events[index % events.count]))
         }
     }
+
+    // As `salience run` decodes: into one event whose string buffers are reused.
+    Benchmark("Decode/Salience EventDecoder into a reused event") { benchmark in
+        let decoder = EventDecoder()
+        var event = BehaviorEvent.placeholder
+        for index in benchmark.scaledIterations {
+            try? decoder.decode(events[index % events.count], into: &event)
+            blackHole(event.timestamp)
+        }
+    }
 }

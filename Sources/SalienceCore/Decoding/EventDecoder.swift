@@ -43,33 +43,45 @@ public struct EventDecoder: Sendable {
 
     /// Decodes one message.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> BehaviorEvent {
+        var event = BehaviorEvent.placeholder
         var path = Path.fast
-        return try decode(bytes, path: &path)
+        try decode(bytes, into: &event, path: &path)
+        return event
     }
 
     /// Decodes one message.
     public func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> BehaviorEvent {
+        var event = BehaviorEvent.placeholder
+        try decode(bytes, into: &event)
+        return event
+    }
+
+    /// Decodes one message into `event`, reusing the buffers of its strings
+    /// where nothing else shares them: a loop that decodes into the same
+    /// event allocates nothing per event. On a throw, `event` is left
+    /// part-filled.
+    public func decode(_ bytes: [UInt8], into event: inout BehaviorEvent) throws(EventDecodingError) {
+        var path = Path.fast
         var failure: EventDecodingError?
-        let event = bytes.withUnsafeBytes { buffer -> BehaviorEvent? in
+        bytes.withUnsafeBytes { buffer in
             do throws(EventDecodingError) {
-                return try decode(buffer)
+                try decode(buffer, into: &event, path: &path)
             } catch {
                 failure = error
-                return nil
             }
         }
-        if let event { return event }
-        throw failure!
+        if let failure { throw failure }
     }
 
     /// Decodes one message and says which path did it.
     public func decodeReportingPath(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> (event: BehaviorEvent, path: Path) {
+        var event = BehaviorEvent.placeholder
         var path = Path.fast
-        let event = try decode(bytes, path: &path)
+        try decode(bytes, into: &event, path: &path)
         return (event, path)
     }
 
-    private func decode(_ bytes: UnsafeRawBufferPointer, path: inout Path) throws(EventDecodingError) -> BehaviorEvent {
+    private func decode(_ bytes: UnsafeRawBufferPointer, into event: inout BehaviorEvent, path: inout Path) throws(EventDecodingError) {
         guard bytes.count <= configuration.maxEventBytes else {
             throw EventDecodingError(.oversize, "\(bytes.count) bytes exceeds the limit of \(configuration.maxEventBytes)")
         }
@@ -80,10 +92,16 @@ public struct EventDecoder: Sendable {
         var fields = RawEventFields()
         if scanner.scan(into: &fields) {
             path = .fast
-            return try validation.event(from: fields)
+            return try validation.fill(&event, from: fields)
         }
         path = .complete
         var parser = JSONEventParser(bytes, maxDepth: configuration.maxDepth)
-        return try validation.event(from: try parser.parse())
+        try validation.fill(&event, from: try parser.parse())
     }
+}
+
+extension BehaviorEvent {
+    /// An empty event to decode into (``EventDecoder/decode(_:into:)``
+    /// overwrites every field).
+    public static var placeholder: BehaviorEvent { BehaviorEvent(userID: "", itemID: "", type: .view, timestamp: 0) }
 }

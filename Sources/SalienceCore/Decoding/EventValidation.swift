@@ -2,44 +2,58 @@
 struct EventValidation {
     let configuration: EventDecoder.Configuration
 
-    func event(from raw: RawEventFields) throws(EventDecodingError) -> BehaviorEvent {
-        let userID = try requiredID(raw.userID, .userID)
-        let itemID = try requiredID(raw.itemID, .itemID)
-        let type = try eventType(raw.type)
-        let timestamp = try timestamp(raw.timestamp)
+    /// Fills `event` from the fields, reusing its strings' buffers. On a
+    /// throw, `event` is left part-filled.
+    func fill(_ event: inout BehaviorEvent, from raw: RawEventFields) throws(EventDecodingError) {
+        try assignRequiredID(&event.userID, raw.userID, .userID)
+        try assignRequiredID(&event.itemID, raw.itemID, .itemID)
+        event.type = try eventType(raw.type)
+        event.timestamp = try timestamp(raw.timestamp)
         let price = try optionalNumber(raw.price, .price)
         if let price, price < 0 {
             throw EventDecodingError(.invalidValue, "price: must be ≥ 0, got \(price)", field: "price", position: raw.price.position)
         }
+        event.price = price
         let quantity = try optionalInteger(raw.quantity, .quantity)
         if let quantity, quantity < 0 {
             throw EventDecodingError(.invalidValue, "quantity: must be ≥ 0, got \(quantity)", field: "quantity", position: raw.quantity.position)
         }
-        return BehaviorEvent(
-            userID: userID,
-            itemID: itemID,
-            type: type,
-            timestamp: timestamp,
-            eventID: try optionalID(raw.eventID, .eventID),
-            categoryID: try optionalID(raw.categoryID, .categoryID),
-            price: price,
-            quantity: quantity,
-            sessionID: try optionalID(raw.sessionID, .sessionID),
-            context: raw.context
-        )
+        event.quantity = quantity
+        try assignOptionalID(&event.eventID, raw.eventID, .eventID)
+        try assignOptionalID(&event.categoryID, raw.categoryID, .categoryID)
+        try assignOptionalID(&event.sessionID, raw.sessionID, .sessionID)
+        event.context = raw.context
     }
 
-    private func requiredID(_ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) -> String {
+    private func assignRequiredID(_ target: inout String, _ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) {
         switch value {
         case .absent:
             throw EventDecodingError(.missingField, "\(key.name): required field is absent", field: key.name)
         case .null(let position):
             throw EventDecodingError(.missingField, "\(key.name): required field is null at byte \(position)", field: key.name, position: position)
+        case .text(let bytes, let position):
+            try requireNonEmpty(bytes.count, key, position)
+            StringReuse.assign(&target, utf8: bytes)
         default:
             guard let id = try optionalID(value, key) else {
                 throw EventDecodingError(.missingField, "\(key.name): required field is absent", field: key.name)
             }
-            return id
+            target = id
+        }
+    }
+
+    private func assignOptionalID(_ target: inout String?, _ value: RawValue, _ key: RawEventFields.Key) throws(EventDecodingError) {
+        if case .text(let bytes, let position) = value {
+            try requireNonEmpty(bytes.count, key, position)
+            StringReuse.assign(&target, utf8: bytes)
+        } else {
+            target = try optionalID(value, key)
+        }
+    }
+
+    private func requireNonEmpty(_ count: Int, _ key: RawEventFields.Key, _ position: Int) throws(EventDecodingError) {
+        guard count > 0 else {
+            throw EventDecodingError(.invalidValue, "\(key.name): must not be empty (byte \(position))", field: key.name, position: position)
         }
     }
 
@@ -49,10 +63,11 @@ struct EventValidation {
         case .absent, .null:
             return nil
         case .string(let text, let position):
-            guard !text.isEmpty else {
-                throw EventDecodingError(.invalidValue, "\(key.name): must not be empty (byte \(position))", field: key.name, position: position)
-            }
+            try requireNonEmpty(text.utf8.count, key, position)
             return text
+        case .text(let bytes, let position):
+            try requireNonEmpty(bytes.count, key, position)
+            return String(decoding: bytes, as: UTF8.self)
         case .integer(let digits, _):
             return digits
         case .smallInteger(let value, _):
@@ -68,21 +83,43 @@ struct EventValidation {
         switch value {
         case .absent, .null:
             throw EventDecodingError(.missingField, "type: required field is absent or null", field: "type", position: value.position)
+        case .text(let bytes, let position):
+            // Canonical names straight from the bytes; aliases need the string.
+            if let type = Self.canonicalType(bytes) { return type }
+            return try resolveType(String(decoding: bytes, as: UTF8.self), position: position)
         case .string(let name, let position):
-            guard let type = configuration.aliases.resolve(name) else {
-                throw EventDecodingError(
-                    .unknownEventType,
-                    "type: '\(name.prefix(64))' is neither a behaviour type (impression, view, click, cart, fav, purchase) nor a configured alias (byte \(position))",
-                    field: "type", position: position
-                )
-            }
-            return type
+            return try resolveType(name, position: position)
         default:
             throw wrongType(.type, value, expected: "a string")
         }
     }
 
+    private func resolveType(_ name: String, position: Int) throws(EventDecodingError) -> BehaviorType {
+        guard let type = configuration.aliases.resolve(name) else {
+            throw EventDecodingError(
+                .unknownEventType,
+                "type: '\(name.prefix(64))' is neither a behaviour type (impression, view, click, cart, fav, purchase) nor a configured alias (byte \(position))",
+                field: "type", position: position
+            )
+        }
+        return type
+    }
+
+    /// Each behaviour type with the UTF-8 bytes of its canonical name.
+    private static let canonicalNames = BehaviorType.allCases.map { ($0, Array($0.name.utf8)) }
+
+    /// The type whose canonical name these bytes spell exactly.
+    private static func canonicalType(_ bytes: UnsafeRawBufferPointer) -> BehaviorType? {
+        for (type, name) in canonicalNames where name.count == bytes.count && name.elementsEqual(bytes) {
+            return type
+        }
+        return nil
+    }
+
     private func timestamp(_ value: RawValue) throws(EventDecodingError) -> Int64 {
+        if case .text(let bytes, let position) = value {
+            return try timestamp(.string(String(decoding: bytes, as: UTF8.self), position: position))
+        }
         let milliseconds: Int64
         switch value {
         case .absent, .null:

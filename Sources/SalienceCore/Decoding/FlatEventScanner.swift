@@ -65,7 +65,7 @@ struct FlatEventScanner {
             let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[keyRange]), as: UTF8.self)
             guard !entries.contains(where: { $0.key == key }) else { return nil }
             switch scalar() {
-            case .string(let text, _): entries.append(.init(key: key, value: .string(text)))
+            case .text(let text, _): entries.append(.init(key: key, value: .string(String(decoding: text, as: UTF8.self))))
             case .number(let value, _): entries.append(.init(key: key, value: .number(value)))
             case .smallInteger(let value, _):
                 entries.append(.init(key: key, value: .number(Double(value))))
@@ -88,7 +88,7 @@ struct FlatEventScanner {
         switch bytes[index] {
         case UInt8(ascii: "\""):
             guard let range = plainString() else { return nil }
-            return .string(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self), position: start)
+            return .text(UnsafeRawBufferPointer(rebasing: bytes[range]), position: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             guard let end = JSONNumberGrammar.end(of: bytes, from: index) else { return nil }
             index = end.index

@@ -1,8 +1,12 @@
-/// A JSON value as far as event validation needs it.
-enum RawValue: Sendable {
+/// A JSON value as far as event validation needs it. Lives only while one
+/// message is decoded: `.text` points into that message.
+enum RawValue {
     case absent
     case null(position: Int)
+    /// A string with its escapes resolved (the complete parser's).
     case string(String, position: Int)
+    /// A string literal without escapes: its UTF-8 content, in the message.
+    case text(UnsafeRawBufferPointer, position: Int)
     /// An integer literal too long for 64 bits, kept as its text so ids of any length survive.
     case integer(String, position: Int)
     /// An integer literal that fits in 64 bits.
@@ -17,7 +21,7 @@ enum RawValue: Sendable {
     var position: Int? {
         switch self {
         case .absent: nil
-        case .null(let position), .string(_, let position), .integer(_, let position), .smallInteger(_, let position), .number(_, let position),
+        case .null(let position), .string(_, let position), .text(_, let position), .integer(_, let position), .smallInteger(_, let position), .number(_, let position),
              .nonFinite(let position), .bool(let position), .object(let position), .array(let position):
             position
         }
@@ -27,7 +31,7 @@ enum RawValue: Sendable {
         switch self {
         case .absent: "nothing"
         case .null: "null"
-        case .string: "a string"
+        case .string, .text: "a string"
         case .integer, .smallInteger: "an integer"
         case .number: "a non-integer number"
         case .nonFinite: "a non-finite number"
@@ -63,7 +67,7 @@ extension RawValue {
 
 /// The fields of one event as parsed, before validation. Both decoding paths
 /// fill it, so both validate identically.
-struct RawEventFields: Sendable {
+struct RawEventFields {
     var userID = RawValue.absent
     var itemID = RawValue.absent
     var type = RawValue.absent

@@ -133,17 +133,27 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// A finite double as `value.description` spells it. Whole numbers of
-    /// small magnitude (the many weights of exactly 1) are written directly;
-    /// the rest go through `description`.
+    /// A finite double as `value.description` spells it, without making a
+    /// string: `Double.write(to:)` hands its digits to the stream's
+    /// `_writeASCII` as bytes.
     private mutating func writeShortest(_ value: Double) {
-        if value.magnitude < 0x1p31, value.rounded(.towardZero) == value {
-            if value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
-            writeDecimal(Int64(value.magnitude))
-            bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
-        } else {
-            bytes.append(contentsOf: value.description.utf8)
-        }
+        var sink = ASCIISink()
+        swap(&sink.bytes, &bytes)
+        value.write(to: &sink)
+        swap(&sink.bytes, &bytes)
+    }
+}
+
+/// Takes a number's ASCII digits straight into a byte buffer.
+private struct ASCIISink: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    mutating func write(_ string: String) {
+        bytes.append(contentsOf: string.utf8)
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
     }
 }
 

@@ -48,6 +48,9 @@ final class PartitionTask {
     private(set) var nextRecordID: UInt64
     /// The samples the last message released.
     private var released: [WeightedSample] = []
+    /// The event the last message decoded into; the next decodes into it
+    /// again, reusing its string buffers.
+    private var event = BehaviorEvent.placeholder
 
     init(
         partition: KafkaTopicPartition,
@@ -72,16 +75,16 @@ final class PartitionTask {
         if let nextOffset, message.offset < nextOffset { return .alreadyProcessed }
         nextOffset = message.offset + 1
         eventsSinceCheckpoint += 1
-        let event: BehaviorEvent
+        // Reused: the caller is done with the previous outcome's samples, so
+        // this buffer, and the strings the samples shared with the previous
+        // event, are unshared again and no event allocates new ones.
+        released.removeAll(keepingCapacity: true)
         do throws(EventDecodingError) {
-            event = try decoder.decode(message.value)
+            try decoder.decode(message.value, into: &event)
         } catch {
             return message.offset <= suppressDeadLettersThrough ? .suppressedDeadLetter(error) : .deadLetter(error)
         }
         let source = SourcePosition(topic: partition.topic, partition: partition.partition, offset: message.offset)
-        // Reused: the caller is done with the previous outcome's samples, so
-        // the buffer is unshared again and no event allocates a new one.
-        released.removeAll(keepingCapacity: true)
         let release = estimator.release(event, source: source, into: &released)
         let samples = released
         let firstToWrite: Int
