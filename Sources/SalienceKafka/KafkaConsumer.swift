@@ -69,13 +69,14 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(code: .destroyed, name: "_DESTROY", message: "poll on a closed consumer", severity: .permanent)
         }
         var messages: [KafkaConsumerMessage] = []
+        var topicNames: [OpaquePointer: String] = [:]
         var wait = timeout.timeoutMilliseconds
         while messages.count < maxMessages, let message = rd_kafka_consumer_poll(client.handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                messages.append(KafkaConsumerMessage(copying: message))
+                messages.append(KafkaConsumerMessage(copying: message, topicNames: &topicNames))
             } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 if let fatal = client.fatalError() { throw fatal }
                 let text = message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""

@@ -117,20 +117,8 @@ public struct JSONWriter: Sendable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// `value` in decimal, as `String(value)` spells it, without making a string.
     private mutating func writeDecimal(_ value: Int64) {
-        // 20 digits hold any Int64 magnitude; digits are written backwards.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var magnitude = value.magnitude
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
+        DecimalText.append(value, to: &bytes)
     }
 
     /// A finite double as `value.description` spells it, without making a

@@ -1,10 +1,19 @@
 import CRdKafka
 
 extension KafkaConsumerMessage {
-    /// Copies a librdkafka message into Swift values.
-    init(copying message: UnsafePointer<rd_kafka_message_t>) {
+    /// Copies a librdkafka message into Swift values. `topicNames` remembers
+    /// each topic handle's name, so a batch makes each name's string once.
+    init(copying message: UnsafePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]) {
         let raw = message.pointee
-        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        var topic = ""
+        if let handle = raw.rkt {
+            if let known = topicNames[handle] {
+                topic = known
+            } else {
+                topic = String(cString: rd_kafka_topic_name(handle))
+                topicNames[handle] = topic
+            }
+        }
         let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
         let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
         self.init(

@@ -28,6 +28,8 @@ final class EngineLoop: @unchecked Sendable {
     /// Encodes each sample into the same buffer: librdkafka copies the bytes,
     /// so the buffer is unshared again by the next sample.
     private var sampleWriter = JSONWriter(capacity: 1024)
+    /// What the current batch handled, published to `statistics` once per batch.
+    private var handled = PipelineStatistics.HandledInput()
 
     init(
         configuration: PipelineConfiguration, statistics: PipelineStatistics, health: PipelineHealth,
@@ -92,11 +94,12 @@ final class EngineLoop: @unchecked Sendable {
                 observeLoopTurn()
                 if let restoreFailure { throw restoreFailure }
                 try beginTransactionIfNeeded()
+                defer { statistics.publish(&handled) }
                 for message in messages {
-                    try handle(message)
+                    guard let task = tasks[message.topicPartition] else { continue }
+                    try handle(message, by: task)
                     // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
-                    if let task = tasks[message.topicPartition],
-                       task.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime) {
+                    if task.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime) {
                         try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
                     }
                 }
@@ -145,8 +148,7 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
-    private func handle(_ message: KafkaConsumerMessage) throws {
-        guard let task = tasks[message.topicPartition] else { return }
+    private func handle(_ message: KafkaConsumerMessage, by task: PartitionTask) throws {
         let outcome = task.handle(message, decoder: decoder)
         switch outcome {
         case .alreadyProcessed:
@@ -157,24 +159,20 @@ final class EngineLoop: @unchecked Sendable {
             metrics.record(release.labels, negativesSkipped: release.negativesSkipped)
             if !release.result.kept { metrics.samplesNotKept.increment() }
             for (index, sample) in samples.enumerated() where index >= firstToWrite {
-                try send(sample, index: index, from: message)
+                try send(sample, index: index, from: message, of: task)
             }
-            statistics.update {
-                $0.eventsIn += 1
-                $0.eventsByType[event.type, default: 0] += 1
-                if !release.result.kept { $0.samplesNotKept += 1 }
-                $0.samplesSuppressed += firstToWrite
-            }
+            handled.eventsIn += 1
+            handled.eventsByType[Int(event.type.rawValue)] += 1
+            if !release.result.kept { handled.samplesNotKept += 1 }
+            handled.samplesSuppressed += firstToWrite
         case .deadLetter(let error):
-            try sendDeadLetter(message, error)
+            try sendDeadLetter(message, error, of: task)
             metrics.recordUndecodable()
-            statistics.update { $0.eventsIn += 1 }
+            handled.eventsIn += 1
         case .suppressedDeadLetter:
             metrics.recordUndecodable()
-            statistics.update {
-                $0.eventsIn += 1
-                $0.deadLettersSuppressed += 1
-            }
+            handled.eventsIn += 1
+            handled.deadLettersSuppressed += 1
         }
     }
 
@@ -209,9 +207,9 @@ final class EngineLoop: @unchecked Sendable {
 
     // MARK: Output
 
-    private func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage) throws {
-        var headers = sourceHeaders(of: message)
-        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, string: String(index))) }
+    private func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage, of task: PartitionTask) throws {
+        var headers = sourceHeaders(of: message, task)
+        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
         sampleWriter.removeAll()
         sample.write(to: &sampleWriter)
         let output = KafkaProducerMessage(
@@ -229,13 +227,13 @@ final class EngineLoop: @unchecked Sendable {
         })
     }
 
-    private func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError) throws {
+    private func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError, of task: PartitionTask) throws {
         let output = KafkaProducerMessage(
             topic: configuration.deadLetterTopic,
             partition: message.partition,
             key: message.key,
             value: message.value,
-            headers: sourceHeaders(of: message) + [
+            headers: sourceHeaders(of: message, task) + [
                 KafkaHeader(key: SalienceHeader.reason, string: error.reason.rawValue),
                 KafkaHeader(key: SalienceHeader.detail, string: String(error.detail.prefix(1024))),
             ]
@@ -249,8 +247,10 @@ final class EngineLoop: @unchecked Sendable {
         })
     }
 
-    private func sourceHeaders(of message: KafkaConsumerMessage) -> [KafkaHeader] {
-        SalienceHeader.source(SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset))
+    private func sourceHeaders(of message: KafkaConsumerMessage, _ task: PartitionTask) -> [KafkaHeader] {
+        var headers = task.sourcePartitionHeaders
+        headers.append(SalienceHeader.sourceOffset(message.offset))
+        return headers
     }
 
     private func throwDeliveryFailure() throws {
@@ -365,6 +365,13 @@ final class EngineLoop: @unchecked Sendable {
         }
         var starts: [KafkaTopicPartitionOffset] = []
         do {
+            if configuration.delivery == .exactlyOnce {
+                // Where the output stands is read from the output topics: this
+                // process's own samples still in flight (a revocation whose
+                // checkpoint could not flush them, say while a broker was
+                // down) must land first, or they would be written again.
+                try producer.flush(timeout: configuration.shutdownTimeout)
+            }
             let stored = try storedCheckpoints(of: partitions)
             for partition in partitions {
                 let task = try restore(partition, stored: stored[partition])

@@ -29,6 +29,8 @@ final class PartitionTask {
     }
 
     let partition: KafkaTopicPartition
+    /// The source headers every output of this partition carries (topic, partition).
+    let sourcePartitionHeaders: [KafkaHeader]
     private(set) var estimator: ImportanceEstimator
     /// The next input offset to process; `nil` until the first message when
     /// the task started without a checkpoint.
@@ -61,6 +63,7 @@ final class PartitionTask {
         suppressDeadLettersThrough: Int64
     ) {
         self.partition = partition
+        sourcePartitionHeaders = SalienceHeader.sourcePartition(topic: partition.topic, partition: partition.partition)
         self.estimator = estimator
         nextOffset = startOffset
         checkpointedOffset = startOffset

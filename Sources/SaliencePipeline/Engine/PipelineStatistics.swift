@@ -29,4 +29,32 @@ public final class PipelineStatistics: Sendable {
     func update(_ body: (inout Snapshot) -> Void) {
         state.withLock { body(&$0) }
     }
+
+    /// Counts of handled input messages, gathered lock-free on the engine
+    /// thread over one polled batch and then added in one step.
+    struct HandledInput {
+        var eventsIn = 0
+        /// By behaviour type's raw value.
+        var eventsByType = [Int](repeating: 0, count: Int(BehaviorType.allCases.map(\.rawValue).max()!) + 1)
+        var samplesNotKept = 0
+        var samplesSuppressed = 0
+        var deadLettersSuppressed = 0
+
+        var isEmpty: Bool { eventsIn == 0 }
+    }
+
+    /// Adds the counts and zeroes them.
+    func publish(_ handled: inout HandledInput) {
+        guard !handled.isEmpty else { return }
+        state.withLock { snapshot in
+            snapshot.eventsIn += handled.eventsIn
+            for type in BehaviorType.allCases where handled.eventsByType[Int(type.rawValue)] > 0 {
+                snapshot.eventsByType[type, default: 0] += handled.eventsByType[Int(type.rawValue)]
+            }
+            snapshot.samplesNotKept += handled.samplesNotKept
+            snapshot.samplesSuppressed += handled.samplesSuppressed
+            snapshot.deadLettersSuppressed += handled.deadLettersSuppressed
+        }
+        handled = HandledInput()
+    }
 }

@@ -32,10 +32,24 @@ public enum SalienceHeader {
 extension SalienceHeader {
     /// The source-position headers of a sample or dead letter.
     public static func source(_ position: SourcePosition) -> [KafkaHeader] {
-        [
-            KafkaHeader(key: sourceTopic, string: position.topic),
-            KafkaHeader(key: sourcePartition, string: String(position.partition)),
-            KafkaHeader(key: sourceOffset, string: String(position.offset)),
-        ]
+        var headers = sourcePartition(topic: position.topic, partition: position.partition)
+        headers.append(sourceOffset(position.offset))
+        return headers
+    }
+
+    /// The headers naming a source partition (topic, partition), the same
+    /// for every sample and dead letter of the partition; room is reserved
+    /// for the offset and index headers appended per message.
+    static func sourcePartition(topic: String, partition: Int32) -> [KafkaHeader] {
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(4)
+        headers.append(KafkaHeader(key: sourceTopic, string: topic))
+        headers.append(KafkaHeader(key: sourcePartition, value: DecimalText.bytes(Int64(partition))))
+        return headers
+    }
+
+    /// The source-offset header, its decimal digits made without a string.
+    static func sourceOffset(_ offset: Int64) -> KafkaHeader {
+        KafkaHeader(key: sourceOffset, value: DecimalText.bytes(offset))
     }
 }
