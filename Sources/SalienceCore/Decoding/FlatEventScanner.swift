@@ -113,10 +113,15 @@ struct FlatEventScanner {
     private mutating func plainString() -> Range<Int>? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
-        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        // Eight bytes at a time while none is a quote, a backslash or a
+        // control character; then straight to the first one that is.
         while index + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if Self.hasSpecialByte(word) { break }
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let special = Self.specialBytes(word)
+            if special != 0 {
+                index += special.trailingZeroBitCount / 8
+                break
+            }
             index += 8
         }
         while index < bytes.count {
@@ -131,17 +136,19 @@ struct FlatEventScanner {
         return nil
     }
 
-    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (SWAR zero-byte tests).
+    /// The high bit of each byte of `word` (byte 0 lowest) that is `"`, `\\`
+    /// or below 0x20, by SWAR zero-byte tests. Borrows can also flag bytes
+    /// above a flagged one, never below: the lowest flag is exact.
     @inline(__always)
-    private static func hasSpecialByte(_ word: UInt64) -> Bool {
+    private static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
         let quote = word ^ (ones &* 0x22)
         let backslash = word ^ (ones &* 0x5C)
         // Bytes below 0x20: (byte - 0x20) borrows into the high bit for those without it set.
         let control = (word &- ones &* 0x20) & ~word & highs
-        return hasZero(quote) || hasZero(backslash) || control != 0
+        return zeroBytes(quote) | zeroBytes(backslash) | control
     }
 
     private mutating func word(_ literal: StaticString) -> Bool {
