@@ -3,6 +3,35 @@ import SalienceCore
 import Testing
 
 @Suite struct DecayTests {
+    /// Statistics sharing one event's decay values end exactly where
+    /// statistics computing their own do, including across landmark rescales
+    /// (ten years at a one-hour half-life) and when a shared value was made
+    /// for another half-life.
+    @Test func sharedDecayValuesChangeNothing() {
+        var generator = SplitMix64(seed: 11)
+        let hour = Duration.seconds(3600)
+        var alone = (DecayedCountMinSketch(epsilon: 0.01, delta: 0.01, halfLife: hour, seed: 1),
+                     DecayedCountMinSketch(epsilon: 0.01, delta: 0.01, halfLife: hour, seed: 2),
+                     DecayedMean(halfLife: hour), DecayedMean(halfLife: .seconds(60)))
+        var shared = alone
+        var time = 1_500_000_000.0
+        for _ in 0..<20_000 {
+            time += generator.nextUnit() * 20_000
+            let key = generator.next() % 500
+            var values: [Double] = [alone.0.add(key, at: time, readAt: time), alone.1.add(key &+ 1, at: time, readAt: time)]
+            alone.2.add(values[0], at: time)
+            alone.3.add(values[1], at: time)
+            var decay = SharedDecay()
+            values.append(shared.0.add(key, at: time, readAt: time, sharing: &decay))
+            values.append(shared.1.add(key &+ 1, at: time, readAt: time, sharing: &decay))
+            shared.2.add(values[2], at: time, sharing: &decay)
+            shared.3.add(values[3], at: time, sharing: &decay)
+            #expect(values[0].bitPattern == values[2].bitPattern && values[1].bitPattern == values[3].bitPattern)
+        }
+        #expect(shared.0 == alone.0 && shared.1 == alone.1 && shared.2 == alone.2 && shared.3 == alone.3)
+        #expect(shared.2.mean != nil && shared.3.mean != nil)
+    }
+
     @Test func aCountHalvesAfterOneHalfLife() {
         var sum = DecayedSum(halfLife: .seconds(3600))
         sum.add(1, at: 1_000_000)

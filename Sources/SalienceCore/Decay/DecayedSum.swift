@@ -47,12 +47,19 @@ public struct DecayedMean: Sendable, Equatable {
 
     /// Adds a value observed at `time`.
     public mutating func add(_ value: Double, at time: Double) {
+        var shared = SharedDecay()
+        add(value, at: time, sharing: &shared)
+    }
+
+    /// ``add(_:at:)``, taking the decay weight from `shared` when a mean of
+    /// the same decay computed it for the same time.
+    public mutating func add(_ value: Double, at time: Double, sharing shared: inout SharedDecay) {
         let factor = decay.prepare(for: time)
         if factor != 1 {
             total *= factor
             weight *= factor
         }
-        let decayWeight = decay.weight(at: time)
+        let decayWeight = shared.weight(of: decay, at: time)
         total += value * decayWeight
         weight += decayWeight
     }

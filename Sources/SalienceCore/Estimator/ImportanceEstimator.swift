@@ -128,13 +128,16 @@ public struct ImportanceEstimator: Sendable {
         state.model.prefetch(features)
 
         // Frequencies.
-        let itemFrequency = state.itemFrequencies.add(itemKey, at: time, readAt: readTime)
-        let userFrequency = state.userFrequencies.add(userKey, at: time, readAt: readTime)
+        // Statistics of one half-life compute their decay values once.
+        var frequencyDecay = SharedDecay()
+        var normalizerDecay = SharedDecay()
+        let itemFrequency = state.itemFrequencies.add(itemKey, at: time, readAt: readTime, sharing: &frequencyDecay)
+        let userFrequency = state.userFrequencies.add(userKey, at: time, readAt: readTime, sharing: &frequencyDecay)
         if let categoryKey {
-            state.categoryFrequencies.add(categoryKey, at: time, readAt: readTime)
+            state.categoryFrequencies.add(categoryKey, at: time, readAt: readTime, sharing: &frequencyDecay)
         }
-        state.itemFrequencyMean.add(itemFrequency, at: time)
-        state.userFrequencyMean.add(userFrequency, at: time)
+        state.itemFrequencyMean.add(itemFrequency, at: time, sharing: &normalizerDecay)
+        state.userFrequencyMean.add(userFrequency, at: time, sharing: &normalizerDecay)
         state.classCounts[Int(label)].add(1, at: time)
         let logQ = state.logQ.observe(itemKey)
 
@@ -154,14 +157,14 @@ public struct ImportanceEstimator: Sendable {
         let userDamping = configuration.useUserDamping
             ? pow(userFrequency / (state.userFrequencyMean.mean ?? userFrequency), -configuration.userDampingExponent) : 1
         let objectiveRaw = expert * classBalance * popularity * userDamping
-        state.objectiveMean.add(objectiveRaw, at: time)
+        state.objectiveMean.add(objectiveRaw, at: time, sharing: &normalizerDecay)
         let normalized = objectiveRaw / (state.objectiveMean.mean ?? objectiveRaw)
         let objective = min(max(normalized, configuration.objectiveRange.lowerBound), configuration.objectiveRange.upperBound)
 
         // Online model: score before learning, then learn (once, or with the objective weight).
         let prediction = state.model.predict(features)
         let gradientNorm = abs(prediction - label) * features.norm
-        state.gradientNormMean.add(gradientNorm, at: time)
+        state.gradientNormMean.add(gradientNorm, at: time, sharing: &normalizerDecay)
         let meanNorm = state.gradientNormMean.mean ?? 0
         let gradientScore = meanNorm > 0 ? gradientNorm / meanNorm : 1
         state.metrics.record(prediction: prediction, label: label, at: time)

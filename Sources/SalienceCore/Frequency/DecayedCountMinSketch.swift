@@ -36,10 +36,20 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     /// new estimate read at `readTime`.
     @discardableResult
     public mutating func add(_ key: UInt64, amount: Double = 1, at time: Double, readAt readTime: Double) -> Double {
+        var shared = SharedDecay()
+        return add(key, amount: amount, at: time, readAt: readTime, sharing: &shared)
+    }
+
+    /// ``add(_:amount:at:readAt:)``, taking the decay values from `shared`
+    /// when a sketch of the same decay computed them for the same times.
+    @discardableResult
+    public mutating func add(
+        _ key: UInt64, amount: Double = 1, at time: Double, readAt readTime: Double, sharing shared: inout SharedDecay
+    ) -> Double {
         let factor = decay.prepare(for: time)
         if factor != 1 { scaleCells(by: factor) }
-        let stored = conservativeAdd(key, amount: amount * decay.weight(at: time))
-        return stored * decay.normalizer(at: readTime)
+        let stored = conservativeAdd(key, amount: amount * shared.weight(of: decay, at: time))
+        return stored * shared.normalizer(of: decay, at: readTime)
     }
 
     /// The decayed count of the id with hash `key`, read at `time`.
