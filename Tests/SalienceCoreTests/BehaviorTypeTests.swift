@@ -9,6 +9,12 @@ import Testing
         #expect(BehaviorType(name: "pv") == nil)
     }
 
+    /// Per-type tables (labels, expert weights, feature hashes, counters) are
+    /// indexed by raw value: the raw values must run 0 ..< count in order.
+    @Test func rawValuesIndexAllCases() {
+        #expect(BehaviorType.allCases.map { Int($0.rawValue) } == Array(BehaviorType.allCases.indices))
+    }
+
     @Test func standardAliasesResolveDatasetNames() {
         let aliases = BehaviorTypeAliases.standard
         #expect(aliases.resolve("pv") == .view)

@@ -3,6 +3,9 @@
 /// Raw values are the canonical names of the input schema; datasets' own names
 /// (Taobao `pv`/`buy`, RetailRocket `addtocart`/`transaction` …) are mapped to
 /// these by ``BehaviorTypeAliases``.
+///
+/// Numeric raw values run `0 ..< allCases.count` in `allCases` order, so a
+/// per-type table is `allCases.map { … }` indexed by `rawValue`.
 public enum BehaviorType: UInt8, CaseIterable, Sendable, Hashable, Comparable, CustomStringConvertible {
     case impression = 0
     case view = 1

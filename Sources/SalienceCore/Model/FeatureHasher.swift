@@ -76,10 +76,7 @@ public struct FeatureHasher: Sendable {
         contextSeed = XXHash64.hash("ctx", seed: space.seed)
         contextNumberSeed = XXHash64.hash("ctx#", seed: space.seed)
         biasIndex = Int(truncatingIfNeeded: XXHash64.hash("bias", seed: space.seed)) & mask
-        let typeCount = Int(BehaviorType.allCases.map(\.rawValue).max()!) + 1
-        behaviorHashes = (0..<typeCount).map { raw in
-            BehaviorType(rawValue: UInt8(raw)).map { XXHash64.hash($0.name, seed: namespace(.behavior)) } ?? 0
-        }
+        behaviorHashes = BehaviorType.allCases.map { XXHash64.hash($0.name, seed: namespace(.behavior)) }
         let small = { (field: FeatureField, count: Int) in (0..<count).map { XXHash64.hash(UInt64($0), seed: namespace(field)) } }
         hourHashes = small(.hour, 24)
         weekdayHashes = small(.weekday, 7)

@@ -35,7 +35,7 @@ public final class PipelineStatistics: Sendable {
     struct HandledInput {
         var eventsIn = 0
         /// By behaviour type's raw value.
-        var eventsByType = [Int](repeating: 0, count: Int(BehaviorType.allCases.map(\.rawValue).max()!) + 1)
+        var eventsByType = [Int](repeating: 0, count: BehaviorType.allCases.count)
         var samplesNotKept = 0
         var samplesSuppressed = 0
         var deadLettersSuppressed = 0
