@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import Prometheus
 import SalienceCore
-import SalienceKafka
 import SalienceOperations
 import SaliencePipeline
 import Testing
@@ -14,29 +12,9 @@ struct LabelMetricsScrapeTests {
     /// sample count equal what the core estimator makes of the same stream.
     @Test func labelCountersEqualTheCoreRun() async throws {
         let logger = Logger(label: "salience.test")
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        for topic in ["events", "samples", "dead-letters", "checkpoints", "models"] {
-            try cluster.createTopic(topic, partitions: 1)
-        }
-        let kafka = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-label-scrape-test")
         let events = Array(SyntheticEventStream(configuration: .init(users: 40, items: 60, seed: 12)).prefix(2000))
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
-        for event in events {
-            try producer.send(KafkaProducerMessage(topic: "events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
-        }
-        try producer.flush(timeout: .seconds(60))
-        producer.close(timeout: .seconds(5))
-
-        var estimator = EstimatorConfiguration()
-        estimator.sketchEpsilon = 0.01
-        estimator.logQBucketBits = 12
-        estimator.features.bits = 15
-        estimator.labels.policy = .attribution
-        estimator.labels.window = .seconds(20)
-        estimator.allowedLateness = .zero
-        estimator.labels.maxPending = 250
-        estimator.negatives.perPositive = 1
-        estimator.negatives.rebuildEveryEvents = 100
+        var estimator = ScrapedPipeline.smallEstimator
+        Self.attribution(&estimator)
 
         var reference = ImportanceEstimator(configuration: estimator)
         var samples: [WeightedSample] = []
@@ -53,17 +31,12 @@ struct LabelMetricsScrapeTests {
         }
         #expect(outcomes.converted > 0 && outcomes.expired > 0 && outcomes.releasedEarly > 0, "\(outcomes)")
 
-        let configuration = PipelineConfiguration(
-            kafka: kafka, group: "label-scrape-\(UUID().uuidString.prefix(8))", samplesTopic: "samples", deadLetterTopic: "dead-letters",
-            checkpointTopic: "checkpoints", modelsTopic: "models", sessionTimeout: .seconds(6), estimator: estimator
+        let pipeline = try await ScrapedPipeline(
+            partitions: 1, messages: ScrapedPipeline.messages(events), group: "label-scrape",
+            operations: OperationsConfiguration(port: 0), logger: logger, configureEstimator: Self.attribution
         )
-        let registry = PrometheusCollectorRegistry()
-        let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
-        let server = try await OperationsServer.start(
-            configuration: OperationsConfiguration(port: 0), registry: registry,
-            probes: .pipeline(engine.health, configuration: OperationsConfiguration(port: 0)), logger: logger
-        )
-        let serving = Task { try await server.run() }
+        let engine = pipeline.engine
+        let server = pipeline.server
         let running = Task { try await PipelineService(engine: engine).run() }
         var metrics = ""
         let deadline = ContinuousClock.now + .seconds(90)
@@ -84,7 +57,16 @@ struct LabelMetricsScrapeTests {
 
         engine.requestStop()
         try await running.value
-        serving.cancel()
-        try await serving.value
+        try await pipeline.stopServing()
+    }
+
+    /// Attribution with a small pending bound and one negative per positive.
+    static func attribution(_ estimator: inout EstimatorConfiguration) {
+        estimator.labels.policy = .attribution
+        estimator.labels.window = .seconds(20)
+        estimator.allowedLateness = .zero
+        estimator.labels.maxPending = 250
+        estimator.negatives.perPositive = 1
+        estimator.negatives.rebuildEveryEvents = 100
     }
 }

@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import Prometheus
 import SalienceCore
-import SalienceKafka
 import SalienceOperations
 import SaliencePipeline
 import Testing
@@ -12,12 +10,7 @@ struct PipelineScrapeTests {
     @Test("/metrics counts exactly the events fed, by type and dead-letter reason; /readyz turns 200 once caught up")
     func scrapeDuringRun() async throws {
         let logger = Logger(label: "salience.test")
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         let partitions: Int32 = 4
-        for topic in ["events", "samples", "dead-letters", "checkpoints", "models"] {
-            try cluster.createTopic(topic, partitions: partitions)
-        }
-        let kafka = KafkaClientConfiguration(bootstrapServers: [cluster.bootstrapServers], clientID: "salience-scrape-test")
 
         // Input: generated events plus malformed messages of known reasons.
         let events = Array(SyntheticEventStream(configuration: .init(users: 500, items: 2000, seed: 7)).prefix(3000))
@@ -31,31 +24,12 @@ struct PipelineScrapeTests {
             do throws(EventDecodingError) { _ = try decoder.decode(message) } catch { expectedReasons[error.reason.rawValue, default: 0] += 1 }
         }
         #expect(expectedReasons.values.reduce(0, +) == malformed.count)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
-        for event in events {
-            try producer.send(KafkaProducerMessage(topic: "events", key: Array(event.userID.utf8), value: event.jsonBytes)) { _ in }
-        }
-        for message in malformed {
-            try producer.send(KafkaProducerMessage(topic: "events", key: Array("bad".utf8), value: message)) { _ in }
-        }
-        try producer.flush(timeout: .seconds(60))
-        producer.close(timeout: .seconds(5))
-
-        var estimator = EstimatorConfiguration()
-        estimator.sketchEpsilon = 0.01
-        estimator.logQBucketBits = 12
-        estimator.features.bits = 15
-        let configuration = PipelineConfiguration(
-            kafka: kafka, group: "scrape-\(UUID().uuidString.prefix(8))", samplesTopic: "samples", deadLetterTopic: "dead-letters",
-            checkpointTopic: "checkpoints", modelsTopic: "models", sessionTimeout: .seconds(6), estimator: estimator
+        let pipeline = try await ScrapedPipeline(
+            partitions: partitions, messages: ScrapedPipeline.messages(events) + malformed.map { (Array("bad".utf8), $0) },
+            group: "scrape", operations: OperationsConfiguration(port: 0, readyMaxLag: 0), logger: logger
         )
-        let registry = PrometheusCollectorRegistry()
-        let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
-        let operations = OperationsConfiguration(port: 0, readyMaxLag: 0)
-        let server = try await OperationsServer.start(
-            configuration: operations, registry: registry, probes: .pipeline(engine.health, configuration: operations), logger: logger
-        )
-        let serving = Task { try await server.run() }
+        let engine = pipeline.engine
+        let server = pipeline.server
         #expect(try await httpGet(port: server.port, path: "/readyz").status == 503)
 
         let running = Task { try await PipelineService(engine: engine).run() }
@@ -98,7 +72,6 @@ struct PipelineScrapeTests {
         let after = try await httpGet(port: server.port, path: "/metrics").body
         #expect(metricValue(after, "salience_checkpoints_total") == Double(partitions))
         #expect(metricValue(after, #"salience_rebalance_partitions_total{change="revoked"}"#) == Double(partitions))
-        serving.cancel()
-        try await serving.value
+        try await pipeline.stopServing()
     }
 }
