@@ -91,7 +91,14 @@ struct PipelineHarness {
         try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
         let deadline = ContinuousClock.now + .seconds(60)
         while ends.contains(where: { (result[$0.key]?.last?.offset ?? -1) + 1 < $0.value }), ContinuousClock.now < deadline {
+            // Kept once per offset: a range handed out again must not look as if the log held it twice;
+            // librdkafka 2.0 can hand a consumer a range again (issue #4637).
             for message in try consumer.poll(maxMessages: 5000, timeout: .milliseconds(100)) {
+                let last = result[message.partition]?.last?.offset ?? -1
+                guard message.offset > last else {
+                    logger.warning("consumer handed \(topic)/\(message.partition)@\(message.offset) again after \(last); kept once")
+                    continue
+                }
                 result[message.partition, default: []].append(message)
             }
         }

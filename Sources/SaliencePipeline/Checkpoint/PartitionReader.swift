@@ -42,8 +42,11 @@ final class PartitionReader {
                 throw KafkaError(code: .timedOut, name: "_TIMED_OUT",
                                  message: "reading \(partition) offsets \(range) stopped at \(lastSeen)", severity: .retriable)
             }
-            for message in try consumer.poll(maxMessages: 500, timeout: .milliseconds(100)) where message.topicPartition == partition {
-                lastSeen = max(lastSeen, message.offset)
+            // Only offsets past the last seen: librdkafka 2.0 can hand a
+            // consumer a range again after a fetch restarts (its issue #4637).
+            for message in try consumer.poll(maxMessages: 500, timeout: .milliseconds(100))
+            where message.topicPartition == partition && message.offset > lastSeen {
+                lastSeen = message.offset
                 if range.contains(message.offset) { messages.append(message) }
             }
         }

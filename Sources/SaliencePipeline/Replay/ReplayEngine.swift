@@ -102,7 +102,8 @@ public final class ReplayEngine {
                                      message: "replay of \(range.partition) stalled at offset \(position) of \(range.end)", severity: .retriable)
                 }
                 if !messages.isEmpty { idle = ContinuousClock.now }
-                for message in messages where message.topicPartition == range.partition && message.offset < range.end {
+                // From `position` on: a range handed out again (librdkafka issue #4637) is not replayed twice.
+                for message in messages where message.topicPartition == range.partition && (position..<range.end).contains(message.offset) {
                     done += message.offset + 1 - position
                     position = message.offset + 1
                     switch task.handle(message, decoder: decoder) {
