@@ -69,6 +69,12 @@ public final class EmbeddedKafkaCluster: Sendable {
         rd_kafka_mock_clear_request_errors(cluster.pointer, api.rawValue)
     }
 
+    /// Makes `brokerID` the coordinator of consumer group `group` (from its next lookup).
+    public func setGroupCoordinator(_ group: String, broker brokerID: Int32) throws {
+        let err = rd_kafka_mock_coordinator_set(cluster.pointer, "group", group, brokerID)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: "coordinator of group '\(group)'") }
+    }
+
     /// Sets which broker leads a partition.
     public func setPartitionLeader(topic: String, partition: Int32, broker brokerID: Int32) throws {
         let err = rd_kafka_mock_partition_set_leader(cluster.pointer, topic, partition, brokerID)

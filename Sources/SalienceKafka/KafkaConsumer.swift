@@ -65,18 +65,32 @@ public final class KafkaConsumer: Sendable {
     ///
     /// - Throws: ``KafkaError`` when the consumer is closed or has a fatal error.
     public func poll(maxMessages: Int, timeout: Duration) throws -> [KafkaConsumerMessage] {
+        var messages: [KafkaConsumerMessage] = []
+        try poll(maxMessages: maxMessages, timeout: timeout) { messages.append($0) }
+        return messages
+    }
+
+    /// ``poll(maxMessages:timeout:)`` that hands each message to `handle` as
+    /// soon as it is taken, before the next is asked for. A rebalance
+    /// notification runs between two messages, so it always sees every
+    /// message taken before it handled — a batch would still hold them, and
+    /// they would be handled after the partitions had been revoked and restored.
+    /// Returns how many messages were handled; `handle`'s error ends the poll.
+    @discardableResult
+    public func poll(maxMessages: Int, timeout: Duration, handle: (KafkaConsumerMessage) throws -> Void) throws -> Int {
         if closed.withLock({ $0 }) {
             throw KafkaError(code: .destroyed, name: "_DESTROY", message: "poll on a closed consumer", severity: .permanent)
         }
-        var messages: [KafkaConsumerMessage] = []
+        var count = 0
         var topicNames: [OpaquePointer: String] = [:]
         var wait = timeout.timeoutMilliseconds
-        while messages.count < maxMessages, let message = rd_kafka_consumer_poll(client.handle, wait) {
+        while count < maxMessages, let message = rd_kafka_consumer_poll(client.handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                messages.append(KafkaConsumerMessage(copying: message, topicNames: &topicNames))
+                count += 1
+                try handle(KafkaConsumerMessage(copying: message, topicNames: &topicNames))
             } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 if let fatal = client.fatalError() { throw fatal }
                 let text = message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
@@ -86,7 +100,7 @@ public final class KafkaConsumer: Sendable {
                 ])
             }
         }
-        return messages
+        return count
     }
 
     /// Commits the offsets (the next offset to read, per partition) and waits
