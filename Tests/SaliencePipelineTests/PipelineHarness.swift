@@ -99,6 +99,7 @@ struct PipelineHarness {
                     logger.warning("consumer handed \(topic)/\(message.partition)@\(message.offset) again after \(last); kept once")
                     continue
                 }
+                if message.offset > last + 1 { logger.warning("offsets \(last + 1)..<\(message.offset) of \(topic)/\(message.partition) were not handed out") }
                 result[message.partition, default: []].append(message)
             }
         }
