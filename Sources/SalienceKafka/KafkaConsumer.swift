@@ -14,6 +14,7 @@ public final class KafkaConsumer: Sendable {
     public let configuration: KafkaConsumerConfiguration
     private let logger: Logger
     private let closed = Mutex(false)
+    private let revocations: Revocations
 
     /// Creates a consumer.
     ///
@@ -27,9 +28,13 @@ public final class KafkaConsumer: Sendable {
         rebalanceHandler: KafkaRebalanceHandler? = nil,
         logger: Logger
     ) throws {
+        let revocations = Revocations()
         let context = RDKafkaClientContext(logger: logger, rebalance: rebalanceHandler.map { handler in
-            { @Sendable handle, err, partitions in Self.rebalance(handle, err, partitions, handler: handler, logger: logger) }
+            { @Sendable handle, err, partitions in
+                Self.rebalance(handle, err, partitions, handler: handler, revocations: revocations, logger: logger)
+            }
         })
+        self.revocations = revocations
         client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties, context: context)
         self.configuration = configuration
         self.logger = logger
@@ -61,36 +66,28 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits up to `timeout` for the first message, then takes whatever else is
     /// already fetched, up to `maxMessages`. Rebalance notifications run inside
-    /// this call. Returns an empty batch on timeout.
+    /// this call; messages it had taken from a partition before that partition
+    /// was revoked are dropped from the batch — whoever owns the partition next
+    /// starts from where the revocation left it, so they are read again then,
+    /// and handling them after the revocation would apply them to the wrong state.
+    /// Returns an empty batch on timeout.
     ///
     /// - Throws: ``KafkaError`` when the consumer is closed or has a fatal error.
     public func poll(maxMessages: Int, timeout: Duration) throws -> [KafkaConsumerMessage] {
-        var messages: [KafkaConsumerMessage] = []
-        try poll(maxMessages: maxMessages, timeout: timeout) { messages.append($0) }
-        return messages
-    }
-
-    /// ``poll(maxMessages:timeout:)`` that hands each message to `handle` as
-    /// soon as it is taken, before the next is asked for. A rebalance
-    /// notification runs between two messages, so it always sees every
-    /// message taken before it handled — a batch would still hold them, and
-    /// they would be handled after the partitions had been revoked and restored.
-    /// Returns how many messages were handled; `handle`'s error ends the poll.
-    @discardableResult
-    public func poll(maxMessages: Int, timeout: Duration, handle: (KafkaConsumerMessage) throws -> Void) throws -> Int {
         if closed.withLock({ $0 }) {
             throw KafkaError(code: .destroyed, name: "_DESTROY", message: "poll on a closed consumer", severity: .permanent)
         }
-        var count = 0
+        var messages: [KafkaConsumerMessage] = []
         var topicNames: [OpaquePointer: String] = [:]
         var wait = timeout.timeoutMilliseconds
-        while count < maxMessages, let message = rd_kafka_consumer_poll(client.handle, wait) {
+        revocations.clear()
+        while messages.count < maxMessages, let message = rd_kafka_consumer_poll(client.handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
+            revocations.drop(from: &messages)
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                count += 1
-                try handle(KafkaConsumerMessage(copying: message, topicNames: &topicNames))
+                messages.append(KafkaConsumerMessage(copying: message, topicNames: &topicNames))
             } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 if let fatal = client.fatalError() { throw fatal }
                 let text = message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
@@ -100,7 +97,8 @@ public final class KafkaConsumer: Sendable {
                 ])
             }
         }
-        return count
+        revocations.drop(from: &messages)
+        return messages
     }
 
     /// Commits the offsets (the next offset to read, per partition) and waits
@@ -194,6 +192,7 @@ public final class KafkaConsumer: Sendable {
         _ err: rd_kafka_resp_err_t,
         _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
         handler: KafkaRebalanceHandler,
+        revocations: Revocations,
         logger: Logger
     ) {
         // NULL when the member is not (or no longer) part of a group, as while
@@ -221,6 +220,7 @@ public final class KafkaConsumer: Sendable {
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             logger.info("partitions revoked", metadata: ["kafka.partitions": "\(topicPartitions)"])
+            revocations.record(topicPartitions)
             handler.revoked(topicPartitions)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(handle, partitions) {
@@ -231,7 +231,36 @@ public final class KafkaConsumer: Sendable {
             }
         default:
             logger.error("rebalance failed", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
+            revocations.recordAll()
             _ = rd_kafka_assign(handle, nil)
         }
+    }
+}
+
+/// The partitions revoked during the current ``KafkaConsumer/poll(maxMessages:timeout:)``.
+/// Rebalance callbacks run inside librdkafka's poll, on the polling thread,
+/// so only that thread touches it.
+private final class Revocations: @unchecked Sendable {
+    private var partitions: Set<KafkaTopicPartition> = []
+    private var everything = false
+
+    func record(_ revoked: [KafkaTopicPartition]) { partitions.formUnion(revoked) }
+
+    func recordAll() { everything = true }
+
+    func clear() {
+        partitions.removeAll(keepingCapacity: true)
+        everything = false
+    }
+
+    /// Removes the messages of revoked partitions, then forgets the revocations.
+    func drop(from messages: inout [KafkaConsumerMessage]) {
+        guard everything || !partitions.isEmpty else { return }
+        if everything {
+            messages.removeAll()
+        } else {
+            messages.removeAll { partitions.contains($0.topicPartition) }
+        }
+        clear()
     }
 }

@@ -37,7 +37,10 @@ struct ScaleOutTests {
             let written = samples[partition] ?? []
             let expected = reference.samples[partition] ?? []
             #expect(written.count == expected.count, "partition \(partition): none lost or doubled")
-            #expect(written.map(\.value) == expected.map(\.jsonBytes), "partition \(partition): estimates continue from the checkpointed state")
+            #expect(
+                written.map(\.value) == expected.map(\.jsonBytes),
+                "partition \(partition): estimates continue from the checkpointed state; \(OutputDifference(written: written.map(\.value), expected: expected.map(\.jsonBytes)))"
+            )
         }
     }
 }

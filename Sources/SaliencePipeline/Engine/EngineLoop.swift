@@ -90,14 +90,13 @@ final class EngineLoop: @unchecked Sendable {
         defer { health.update { $0.running = false } }
         do {
             while !stopRequested() {
+                let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
                 observeLoopTurn()
+                if let restoreFailure { throw restoreFailure }
                 defer { statistics.publish(&handled) }
-                // Each message is handled as it is taken: a rebalance runs
-                // between two messages, and checkpoints exactly what was handled.
-                try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100)) { message in
-                    if let restoreFailure { throw restoreFailure }
-                    guard let task = tasks[message.topicPartition] else { return }
-                    // Per message: a checkpoint (periodic or on revocation) commits the transaction.
+                for message in messages {
+                    guard let task = tasks[message.topicPartition] else { continue }
+                    // Per message: a periodic checkpoint commits the transaction mid-batch.
                     try beginTransactionIfNeeded()
                     try handle(message, by: task)
                     // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
@@ -105,7 +104,6 @@ final class EngineLoop: @unchecked Sendable {
                         try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
                     }
                 }
-                if let restoreFailure { throw restoreFailure }
                 try throwDeliveryFailure()
             }
             logger.info("pipeline stopping: draining, checkpointing, committing")
