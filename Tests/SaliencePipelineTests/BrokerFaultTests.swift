@@ -27,19 +27,11 @@ struct BrokerFaultTests {
         try await Task.sleep(for: .seconds(5))
         try harness.cluster.setBrokerUp(2)
 
-        let deadline = ContinuousClock.now + .seconds(120)
-        while engine.statistics.snapshot.samplesOut < input.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        engine.requestStop()
-        try await running.value
-        let statistics = engine.statistics.snapshot
+        let statistics = try await harness.stop(engine, running: running) { $0.samplesOut >= input.count }
         #expect(statistics.samplesOut == input.count)
         #expect(statistics.deliveryFailures == 0)
 
-        let reference = harness.reference(try harness.readAll(harness.events))
-        let samples = try harness.readAll("samples")
-        expectSamples(samples.mapValues { $0.map(\.value) }, equal: reference.samples.mapValues { $0.map(\.jsonBytes) }, partitions: harness.partitions)
+        try expectReferenceSamples(harness)
     }
 
     /// The group coordinator down for longer than the session timeout while
@@ -63,17 +55,16 @@ struct BrokerFaultTests {
         try harness.cluster.setBrokerUp(2)
         try harness.produce(second)
 
-        let deadline = ContinuousClock.now + .seconds(120)
-        while engine.statistics.snapshot.samplesOut < input.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        engine.requestStop()
-        try await running.value
-        let statistics = engine.statistics.snapshot
+        let statistics = try await harness.stop(engine, running: running) { $0.samplesOut >= input.count }
         #expect(statistics.rebalances >= 3, "the partitions were lost and assigned again")
         #expect(statistics.samplesOut == input.count)
         #expect(statistics.deliveryFailures == 0)
 
+        try expectReferenceSamples(harness)
+    }
+
+    /// The samples topic against the core estimator fed the input topic directly.
+    private func expectReferenceSamples(_ harness: PipelineHarness) throws {
         let reference = harness.reference(try harness.readAll(harness.events))
         let samples = try harness.readAll("samples")
         expectSamples(samples.mapValues { $0.map(\.value) }, equal: reference.samples.mapValues { $0.map(\.jsonBytes) }, partitions: harness.partitions)

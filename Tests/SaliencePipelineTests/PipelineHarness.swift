@@ -133,8 +133,16 @@ struct PipelineHarness {
     /// Runs the pipeline in-process until `done` holds, then stops it cleanly.
     func run(_ configuration: PipelineConfiguration, timeout: Duration = .seconds(120), until done: (PipelineStatistics.Snapshot) -> Bool) async throws -> PipelineStatistics.Snapshot {
         let engine = try PipelineEngine(configuration: configuration, logger: logger)
-        let service = PipelineService(engine: engine)
-        let running = Task { try await service.run() }
+        let running = Task { try await PipelineService(engine: engine).run() }
+        return try await stop(engine, running: running, timeout: timeout, when: done)
+    }
+
+    /// Waits until `done` holds (or `timeout` passes), then stops the running
+    /// engine cleanly and returns its final statistics.
+    func stop(
+        _ engine: PipelineEngine, running: Task<Void, any Error>, timeout: Duration = .seconds(120),
+        when done: (PipelineStatistics.Snapshot) -> Bool
+    ) async throws -> PipelineStatistics.Snapshot {
         let deadline = ContinuousClock.now + timeout
         while !done(engine.statistics.snapshot), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
