@@ -11,6 +11,8 @@ public struct ImportanceEstimator: Sendable {
     /// Label and expert weight per behaviour type, by raw value (no hashing per event).
     private let labels: [Double]
     private let expertWeights: [Double]
+    /// `log(classBalanceBeta)`, made once.
+    private let logClassBalanceBeta: Double
     private var features = FeatureVector()
     private var state: EstimatorState
     /// The delayed-feedback label policy's state; `nil` under per-event labels.
@@ -28,6 +30,7 @@ public struct ImportanceEstimator: Sendable {
         hasher = FeatureHasher(space: configuration.features)
         labels = BehaviorType.allCases.map { configuration.label(of: $0) }
         expertWeights = BehaviorType.allCases.map { configuration.useExpertWeights ? configuration.expertWeights[$0] ?? 1 : 1 }
+        logClassBalanceBeta = log(configuration.classBalanceBeta)
         state = EstimatorState(configuration: configuration)
         if configuration.labels.policy != .perEvent {
             joiner = FeedbackJoiner(configuration: configuration.labels, features: configuration.features, ftrl: configuration.ftrl)
@@ -118,12 +121,14 @@ public struct ImportanceEstimator: Sendable {
         let itemKey = itemKey(event.itemID)
         let userKey = userKey(event.userID)
         // Not `categoryID.map(categoryKey)`: that closure would copy the whole estimator.
-        var categoryKey: UInt64?
-        if let category = event.categoryID { categoryKey = self.categoryKey(category) }
+        var categoryProbes: DecayedCountMinSketch.Probes?
+        if let category = event.categoryID { categoryProbes = state.categoryFrequencies.probes(for: categoryKey(category)) }
         hasher.features(of: event, into: &features)
-        state.itemFrequencies.prefetch(itemKey)
-        state.userFrequencies.prefetch(userKey)
-        if let categoryKey { state.categoryFrequencies.prefetch(categoryKey) }
+        let itemProbes = state.itemFrequencies.probes(for: itemKey)
+        let userProbes = state.userFrequencies.probes(for: userKey)
+        state.itemFrequencies.prefetch(itemProbes)
+        state.userFrequencies.prefetch(userProbes)
+        if let categoryProbes { state.categoryFrequencies.prefetch(categoryProbes) }
         state.logQ.prefetch(itemKey)
         state.model.prefetch(features)
 
@@ -131,10 +136,10 @@ public struct ImportanceEstimator: Sendable {
         // Statistics of one half-life compute their decay values once.
         var frequencyDecay = SharedDecay()
         var normalizerDecay = SharedDecay()
-        let itemFrequency = state.itemFrequencies.add(itemKey, at: time, readAt: readTime, sharing: &frequencyDecay)
-        let userFrequency = state.userFrequencies.add(userKey, at: time, readAt: readTime, sharing: &frequencyDecay)
-        if let categoryKey {
-            state.categoryFrequencies.add(categoryKey, at: time, readAt: readTime, sharing: &frequencyDecay)
+        let itemFrequency = state.itemFrequencies.add(itemProbes, at: time, readAt: readTime, sharing: &frequencyDecay)
+        let userFrequency = state.userFrequencies.add(userProbes, at: time, readAt: readTime, sharing: &frequencyDecay)
+        if let categoryProbes {
+            state.categoryFrequencies.add(categoryProbes, at: time, readAt: readTime, sharing: &frequencyDecay)
         }
         state.itemFrequencyMean.add(itemFrequency, at: time, sharing: &normalizerDecay)
         state.userFrequencyMean.add(userFrequency, at: time, sharing: &normalizerDecay)
@@ -149,7 +154,7 @@ public struct ImportanceEstimator: Sendable {
                 positive: label > 0.5,
                 negatives: state.classCounts[0].value(at: readTime),
                 positives: state.classCounts[1].value(at: readTime),
-                beta: configuration.classBalanceBeta
+                beta: configuration.classBalanceBeta, logBeta: logClassBalanceBeta
             )
         }
         let popularity = configuration.usePopularityDebiasing
@@ -199,8 +204,7 @@ public struct ImportanceEstimator: Sendable {
     /// weighs `E_c = (1−β)/(1−β^n_c)` over decayed counts `n_c`, scaled so the
     /// count-weighted mean over classes is 1 (the weights redistribute, they do
     /// not inflate, whatever the counts have grown to).
-    static func classBalance(positive: Bool, negatives: Double, positives: Double, beta: Double) -> Double {
-        let logBeta = log(beta)
+    static func classBalance(positive: Bool, negatives: Double, positives: Double, beta: Double, logBeta: Double) -> Double {
         let effectiveNegative = (1 - beta) / -expm1(max(negatives, 1e-9) * logBeta)
         let effectivePositive = (1 - beta) / -expm1(max(positives, 1e-9) * logBeta)
         let total = negatives + positives

@@ -46,53 +46,65 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public mutating func add(
         _ key: UInt64, amount: Double = 1, at time: Double, readAt readTime: Double, sharing shared: inout SharedDecay
     ) -> Double {
+        add(probes(for: key), amount: amount, at: time, readAt: readTime, sharing: &shared)
+    }
+
+    /// ``add(_:amount:at:readAt:sharing:)`` for the id whose probes
+    /// ``probes(for:)`` of this sketch gave (hashed once for prefetch and add).
+    @discardableResult
+    public mutating func add(
+        _ probes: Probes, amount: Double = 1, at time: Double, readAt readTime: Double, sharing shared: inout SharedDecay
+    ) -> Double {
         let factor = decay.prepare(for: time)
         if factor != 1 { scaleCells(by: factor) }
-        let stored = conservativeAdd(key, amount: amount * shared.weight(of: decay, at: time))
+        let stored = conservativeAdd(probes, amount: amount * shared.weight(of: decay, at: time))
         return stored * shared.normalizer(of: decay, at: readTime)
     }
 
     /// The decayed count of the id with hash `key`, read at `time`.
     public func estimate(_ key: UInt64, at time: Double) -> Double {
-        let mask = width - 1
-        let (first, step) = probes(key)
+        let probes = probes(for: key)
         var minimum = Double.infinity
         cells.withUnsafeBufferPointer { cells in
-            for row in 0..<depth {
-                let column = Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask
-                minimum = Swift.min(minimum, cells[row * width + column])
-            }
+            for row in 0..<depth { minimum = Swift.min(minimum, cells[cell(row, probes)]) }
         }
         return minimum * decay.normalizer(at: time)
     }
 
-    /// Starts loading the cells of the id with hash `key`, so that an
-    /// ``add(_:amount:at:readAt:)`` soon after finds them in cache.
-    public func prefetch(_ key: UInt64) {
-        let mask = width - 1
-        let (first, step) = probes(key)
+    /// Where the cells of the id with hash `key` lie in this sketch: the row
+    /// probes by double hashing (Kirsch & Mitzenmacher), row `i` using column
+    /// `(h1 + i·h2) mod width` with `h2` odd.
+    public struct Probes: Sendable {
+        fileprivate let first: UInt64
+        fileprivate let step: UInt64
+    }
+
+    /// The probes of the id with hash `key`, for ``prefetch(_:)`` and ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)``.
+    @inline(__always)
+    public func probes(for key: UInt64) -> Probes {
+        let first = XXHash64.hash(key, seed: seed)
+        return Probes(first: first, step: XXHash64.hash(first, seed: seed) | 1)
+    }
+
+    /// Starts loading the cells at `probes`, so that an
+    /// ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)`` soon after finds them in cache.
+    public func prefetch(_ probes: Probes) {
         cells.withUnsafeBufferPointer { cells in
-            for row in 0..<depth {
-                salience_prefetch_for_write(cells.baseAddress! + row * width + (Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask))
-            }
+            for row in 0..<depth { salience_prefetch_for_write(cells.baseAddress! + cell(row, probes)) }
         }
     }
 
-    mutating func conservativeAdd(_ key: UInt64, amount: Double) -> Double {
-        let mask = width - 1
-        let width = self.width
+    mutating func conservativeAdd(_ probes: Probes, amount: Double) -> Double {
         let depth = self.depth
-        let (first, step) = probes(key)
+        let width = self.width
         return cells.withUnsafeMutableBufferPointer { cells in
             var minimum = Double.infinity
-            for row in 0..<depth {
-                let column = Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask
-                minimum = Swift.min(minimum, cells[row * width + column])
-            }
+            for row in 0..<depth { minimum = Swift.min(minimum, cells[Self.cell(row, probes, width: width)]) }
             let target = minimum + amount
+            // Without a branch: whether a row lies below the target is a coin flip to the CPU.
             for row in 0..<depth {
-                let index = row * width + (Int(truncatingIfNeeded: first &+ UInt64(row) &* step) & mask)
-                if cells[index] < target { cells[index] = target }
+                let index = Self.cell(row, probes, width: width)
+                cells[index] = Swift.max(cells[index], target)
             }
             return target
         }
@@ -102,13 +114,15 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         for index in cells.indices { cells[index] *= factor }
     }
 
-    /// Row probes by double hashing (Kirsch & Mitzenmacher): row `i` uses
-    /// column `(h1 + i·h2) mod width`, with `h2` odd.
+    /// The index in `cells` of the probed cell of `row`.
     @inline(__always)
-    private func probes(_ key: UInt64) -> (UInt64, UInt64) {
-        let first = XXHash64.hash(key, seed: seed)
-        let step = XXHash64.hash(first, seed: seed) | 1
-        return (first, step)
+    private func cell(_ row: Int, _ probes: Probes) -> Int {
+        Self.cell(row, probes, width: width)
+    }
+
+    @inline(__always)
+    private static func cell(_ row: Int, _ probes: Probes, width: Int) -> Int {
+        row * width + (Int(truncatingIfNeeded: probes.first &+ UInt64(row) &* probes.step) & (width - 1))
     }
 
     private static func nextPowerOfTwo(_ value: Int) -> Int {

@@ -26,8 +26,15 @@ public struct FTRLProximal: Sendable, Equatable {
     public let parameters: Parameters
     /// `z` and `n` of each coordinate, interleaved so one cache line serves both.
     private var state: [Double]
-    /// Weights of the last prediction's features, reused by the update (grown, never shrunk).
-    private var scratch: [Double] = []
+    /// Per feature of the last prediction: its weight, `n` and `√n`, reused by
+    /// the update (grown, never shrunk).
+    private var scratch: [Scratch] = []
+
+    private struct Scratch {
+        var weight = 0.0
+        var n = 0.0
+        var rootN = 0.0
+    }
 
     public init(bits: Int, parameters: Parameters) {
         self.parameters = parameters
@@ -52,17 +59,19 @@ public struct FTRLProximal: Sendable, Equatable {
     /// `σ(w·x)` for the features, remembering the weights for ``update(_:prediction:label:importance:)``.
     public mutating func predict(_ features: FeatureVector) -> Double {
         let count = features.count
-        if scratch.count < count { scratch.append(contentsOf: repeatElement(0, count: count - scratch.count)) }
+        if scratch.count < count { scratch.append(contentsOf: repeatElement(Scratch(), count: count - scratch.count)) }
         var dot = 0.0
         let parameters = self.parameters
         state.withUnsafeBufferPointer { state in
-            scratch.withUnsafeMutableBufferPointer { weights in
+            scratch.withUnsafeMutableBufferPointer { scratch in
                 features.indices.withUnsafeBufferPointer { indices in
                     features.values.withUnsafeBufferPointer { values in
                         for position in 0..<count {
                             let index = indices[position]
-                            let weight = Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
-                            weights[position] = weight
+                            let n = state[2 * index + 1]
+                            let rootN = n.squareRoot()
+                            let weight = Self.weight(z: state[2 * index], rootN: rootN, parameters: parameters)
+                            scratch[position] = Scratch(weight: weight, n: n, rootN: rootN)
                             dot += weight * values[position]
                         }
                     }
@@ -77,7 +86,7 @@ public struct FTRLProximal: Sendable, Equatable {
     public mutating func update(_ features: FeatureVector, prediction: Double, label: Double, importance: Double) {
         let gradient = (prediction - label) * importance
         let alpha = parameters.alpha
-        scratch.withUnsafeBufferPointer { weights in
+        scratch.withUnsafeBufferPointer { scratch in
             state.withUnsafeMutableBufferPointer { state in
                 features.indices.withUnsafeBufferPointer { indices in
                     features.values.withUnsafeBufferPointer { values in
@@ -85,8 +94,11 @@ public struct FTRLProximal: Sendable, Equatable {
                             let index = indices[position]
                             let g = gradient * values[position]
                             let n = state[2 * index + 1]
-                            let sigma = ((n + g * g).squareRoot() - n.squareRoot()) / alpha
-                            state[2 * index] += g - sigma * weights[position]
+                            // √n from the prediction, unless an earlier feature of this event hashed to the same index.
+                            let seen = scratch[position]
+                            let rootN = n == seen.n ? seen.rootN : n.squareRoot()
+                            let sigma = ((n + g * g).squareRoot() - rootN) / alpha
+                            state[2 * index] += g - sigma * seen.weight
                             state[2 * index + 1] = n + g * g
                         }
                     }
@@ -97,7 +109,7 @@ public struct FTRLProximal: Sendable, Equatable {
 
     /// The weight of coordinate `index` (0 where L1 keeps it at zero).
     public func weight(at index: Int) -> Double {
-        Self.weight(z: state[2 * index], n: state[2 * index + 1], parameters: parameters)
+        Self.weight(z: state[2 * index], rootN: state[2 * index + 1].squareRoot(), parameters: parameters)
     }
 
     /// Every non-zero weight, by index.
@@ -109,11 +121,11 @@ public struct FTRLProximal: Sendable, Equatable {
     }
 
     @inline(__always)
-    static func weight(z: Double, n: Double, parameters: Parameters) -> Double {
+    static func weight(z: Double, rootN: Double, parameters: Parameters) -> Double {
         let magnitude = abs(z)
         guard magnitude > parameters.l1 else { return 0 }
         let sign: Double = z < 0 ? -1 : 1
-        return -(z - sign * parameters.l1) / ((parameters.beta + n.squareRoot()) / parameters.alpha + parameters.l2)
+        return -(z - sign * parameters.l1) / ((parameters.beta + rootN) / parameters.alpha + parameters.l2)
     }
 
     /// The logistic function, with its argument clipped to ±35.
