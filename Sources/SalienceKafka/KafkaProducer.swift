@@ -31,18 +31,18 @@ public final class KafkaProducer: Sendable {
         ) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
                 guard let message, let opaque = message.pointee._private else { return }
-                let callback = Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue()
+                let handler = Unmanaged<KafkaDeliveryHandler>.fromOpaque(opaque).takeRetainedValue()
                 let err = message.pointee.err
                 if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-                    callback.deliver(.success(KafkaDeliveryReceipt(
+                    handler.delivered(.success(KafkaDeliveryReceipt(
                         topic: topic,
                         partition: message.pointee.partition,
                         offset: message.pointee.offset,
                         timestamp: KafkaConsumerMessage.timestamp(of: message)
                     )))
                 } else {
-                    callback.deliver(.failure(KafkaError.from(err, context: "delivery")))
+                    handler.delivered(.failure(KafkaError.from(err, context: "delivery")))
                 }
             }
         }
@@ -59,7 +59,17 @@ public final class KafkaProducer: Sendable {
     ///
     /// When the local queue is full this call waits for room; it never drops.
     public func send(_ message: KafkaProducerMessage, onDelivery: @escaping @Sendable (DeliveryResult) -> Void) throws {
-        let callback = Unmanaged.passRetained(DeliveryCallback(onDelivery))
+        try send(message, reportingTo: ClosureDeliveryHandler(onDelivery))
+    }
+
+    /// Hands a message to librdkafka; `handler` gets its delivery report,
+    /// once, on the producer's thread. The same as ``send(_:onDelivery:)``
+    /// without a closure per message: one handler object may serve many
+    /// messages, or carry what a message's report needs in stored properties.
+    ///
+    /// When the local queue is full this call waits for room; it never drops.
+    public func send(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
+        let callback = Unmanaged.passRetained(handler)
         let headers = message.headers.makeRDKafkaHeaders()
         let err = (message.key ?? []).withUnsafeBytes { key in
             message.value.withUnsafeBytes { value in
@@ -170,8 +180,24 @@ public final class KafkaProducer: Sendable {
     }
 }
 
-/// The per-message delivery callback, passed through librdkafka as the message opaque.
-private final class DeliveryCallback: Sendable {
-    let deliver: @Sendable (KafkaProducer.DeliveryResult) -> Void
+/// Receives delivery reports of messages sent with
+/// ``KafkaProducer/send(_:reportingTo:)``; passed through librdkafka as the
+/// message opaque (retained per message until its report).
+///
+/// Subclasses override ``delivered(_:)``, which runs on the producer's
+/// thread: whatever they store must be safe to read there.
+open class KafkaDeliveryHandler: @unchecked Sendable {
+    public init() {}
+
+    /// The report of one message sent with this handler.
+    open func delivered(_ result: KafkaProducer.DeliveryResult) {}
+}
+
+/// A closure per message, for ``KafkaProducer/send(_:onDelivery:)``.
+private final class ClosureDeliveryHandler: KafkaDeliveryHandler, @unchecked Sendable {
+    private let deliver: @Sendable (KafkaProducer.DeliveryResult) -> Void
+
     init(_ deliver: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void) { self.deliver = deliver }
+
+    override func delivered(_ result: KafkaProducer.DeliveryResult) { deliver(result) }
 }

@@ -63,6 +63,33 @@ struct RoundTripTests {
         producer.close(timeout: .seconds(5))
     }
 
+    @Test func aDeliveryHandlerGetsOneReportPerMessageItWasSentWith() throws {
+        let test = try TestCluster(brokers: 1)
+        let topic = try test.makeTopic("handlers", partitions: 2)
+        let producer = try test.producer()
+        // One handler for many messages, and one per message carrying its own data.
+        let shared = RecordingHandler(label: "shared")
+        var own: [RecordingHandler] = []
+        for index in 0..<200 {
+            let message = KafkaProducerMessage(topic: topic, partition: Int32(index % 2), value: Array("m\(index)".utf8))
+            if index.isMultiple(of: 2) {
+                try producer.send(message, reportingTo: shared)
+            } else {
+                let handler = RecordingHandler(label: "m\(index)")
+                own.append(handler)
+                try producer.send(message, reportingTo: handler)
+            }
+        }
+        // Reported on the partition the messages went to, offsets 0..<100 each.
+        try producer.flush(timeout: .seconds(30))
+        #expect(shared.reports.count == 100)
+        #expect(shared.reports.allSatisfy { $0.partition == 0 && $0.topic == topic })
+        #expect(shared.reports.map(\.offset).sorted() == Array(0..<100))
+        #expect(own.allSatisfy { $0.reports.count == 1 && $0.reports[0].partition == 1 })
+        #expect(Set(own.flatMap { $0.reports.map(\.offset) }) == Set(0..<100))
+        producer.close(timeout: .seconds(5))
+    }
+
     @Test func watermarksPositionsAndPauseResume() throws {
         let test = try TestCluster(brokers: 1)
         let topic = try test.makeTopic("marks", partitions: 1)
@@ -86,5 +113,22 @@ struct RoundTripTests {
         try consumer.seek([KafkaTopicPartitionOffset(partition, offset: 45)], timeout: .seconds(5))
         #expect(try consumer.drain(count: 5).map(\.offset) == Array(45..<50))
         try consumer.close()
+    }
+}
+
+/// Keeps every receipt it is handed (failures fail the test).
+private final class RecordingHandler: KafkaDeliveryHandler, @unchecked Sendable {
+    let label: String
+    private let receipts = Mutex<[KafkaDeliveryReceipt]>([])
+
+    init(label: String) { self.label = label }
+
+    var reports: [KafkaDeliveryReceipt] { receipts.withLock { $0 } }
+
+    override func delivered(_ result: KafkaProducer.DeliveryResult) {
+        switch result {
+        case .success(let receipt): receipts.withLock { $0.append(receipt) }
+        case .failure(let error): Issue.record("\(label) failed: \(error)")
+        }
     }
 }

@@ -22,12 +22,15 @@ final class EngineLoop: @unchecked Sendable {
     private var consumer: KafkaConsumer!
     private var tasks: [KafkaTopicPartition: PartitionTask] = [:]
     private var partitionCounts: [String: Int32] = [:]
-    private let deliveryFailure = FirstFailure()
+    private let deliveries: DeliveryAccounting
     private var transactionOpen = false
     private var restoreFailure: (any Error)?
     /// Encodes each sample into the same buffer: librdkafka copies the bytes,
     /// so the buffer is unshared again by the next sample.
     private var sampleWriter = JSONWriter(capacity: 1024)
+    /// A sample's key and headers, likewise built in reused buffers.
+    private var sampleKey: [UInt8] = []
+    private var sampleHeaders: [KafkaHeader] = []
     /// What the current batch handled, published to `statistics` once per batch.
     private var handled = PipelineStatistics.HandledInput()
 
@@ -40,6 +43,7 @@ final class EngineLoop: @unchecked Sendable {
         self.health = health
         self.metrics = metrics
         self.logger = logger
+        deliveries = DeliveryAccounting(statistics: statistics, metrics: metrics)
         decoder = EventDecoder(configuration: configuration.decoder)
         fingerprint = configuration.estimator.fingerprint
         var producerConfiguration = KafkaProducerConfiguration(
@@ -209,23 +213,22 @@ final class EngineLoop: @unchecked Sendable {
     // MARK: Output
 
     private func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage, of task: PartitionTask) throws {
-        var headers = sourceHeaders(of: message, task)
-        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
+        sampleHeaders.removeAll(keepingCapacity: true)
+        sampleHeaders.append(contentsOf: task.sourcePartitionHeaders)
+        sampleHeaders.append(SalienceHeader.sourceOffset(message.offset))
+        if index > 0 { sampleHeaders.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
+        sampleKey.removeAll(keepingCapacity: true)
+        sampleKey.append(contentsOf: sample.userID.utf8)
         sampleWriter.removeAll()
         sample.write(to: &sampleWriter)
         let output = KafkaProducerMessage(
             topic: configuration.samplesTopic,
             partition: message.partition,
-            key: Array(sample.userID.utf8),
+            key: sampleKey,
             value: sampleWriter.bytes,
-            headers: headers
+            headers: sampleHeaders
         )
-        let metrics = self.metrics
-        let inputMilliseconds = message.timestamp?.milliseconds
-        try producer.send(output, onDelivery: deliveryHandler {
-            $0.samplesOut += 1
-            metrics.recordSampleDelivered(inputTimestampMilliseconds: inputMilliseconds)
-        })
+        try producer.send(output, reportingTo: SampleDeliveryReport(deliveries, inputMilliseconds: message.timestamp?.milliseconds))
     }
 
     private func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError, of task: PartitionTask) throws {
@@ -241,7 +244,7 @@ final class EngineLoop: @unchecked Sendable {
         )
         let reason = error.reason.rawValue
         let metrics = self.metrics
-        try producer.send(output, onDelivery: deliveryHandler {
+        try producer.send(output, onDelivery: deliveries.handler {
             metrics.recordDeadLetter(reason: reason)
             $0.deadLetters += 1
             $0.deadLettersByReason[reason, default: 0] += 1
@@ -255,7 +258,7 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func throwDeliveryFailure() throws {
-        if let failure = deliveryFailure.value {
+        if let failure = deliveries.firstFailure {
             throw PipelineError(.deliveryFailed, "a message could not be delivered, stopping rather than losing it: \(failure)")
         }
     }
@@ -329,23 +332,7 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private var recordDelivery: @Sendable (KafkaProducer.DeliveryResult) -> Void {
-        deliveryHandler { _ in }
-    }
-
-    /// Counts a delivery with `onSuccess`, or records the first failure, which stops the loop.
-    private func deliveryHandler(
-        _ onSuccess: @escaping @Sendable (inout PipelineStatistics.Snapshot) -> Void
-    ) -> @Sendable (KafkaProducer.DeliveryResult) -> Void {
-        { [statistics, deliveryFailure, metrics] result in
-            switch result {
-            case .success:
-                statistics.update(onSuccess)
-            case .failure(let error):
-                metrics.recordProducerError(error)
-                statistics.update { $0.deliveryFailures += 1 }
-                deliveryFailure.record(error)
-            }
-        }
+        deliveries.handler { _ in }
     }
 
     private func beginTransactionIfNeeded() throws {
@@ -479,15 +466,4 @@ final class EngineLoop: @unchecked Sendable {
         }
         return found
     }
-}
-
-/// The first delivery failure, recorded from the producer's thread.
-private final class FirstFailure: Sendable {
-    private let first = Mutex<KafkaError?>(nil)
-
-    func record(_ error: KafkaError) {
-        first.withLock { if $0 == nil { $0 = error } }
-    }
-
-    var value: KafkaError? { first.withLock { $0 } }
 }
