@@ -66,6 +66,8 @@ public enum SettingsCatalog {
                      "Largest message Salience writes; checkpoints and model exports are split into chunks this size."),
             .integer("max_in_flight_messages", \.pipeline.maxInFlightMessages, 1...10_000_000,
                      "Producer queue capacity; a full queue makes consumption wait."),
+            .duration("linger", \.pipeline.linger, allowsZero: true,
+                      "How long the producer waits to fill a batch: lower for latency, higher for fewer, larger requests."),
             .duration("shutdown_timeout", \.pipeline.shutdownTimeout, "How long shutdown may take to drain, checkpoint and commit."),
             .duration("session_timeout", \.pipeline.sessionTimeout, "Consumer group session timeout."),
         ]

@@ -317,7 +317,8 @@ struct PipelineBenchmark {
         ] + latency
     }
 
-    /// Event→sample latency with a live producer at `rate` events/s (linger 5 ms) for 10 s.
+    /// Event→sample latency with a live producer at `rate` events/s (linger 5 ms) for 10 s,
+    /// the pipeline at its configured linger (default 1 ms).
     private func measureLatency(
         cluster: EmbeddedKafkaCluster, client: KafkaClientConfiguration, configuration: PipelineConfiguration,
         rate: Double, logger: Logger
@@ -379,7 +380,7 @@ struct PipelineBenchmark {
         engine.requestStop()
         try await running.value
         return [
-            ("latency.offered_events_per_s", Double(total) / producing, "events/s offered (producer linger 5 ms; pipeline linger 5 ms, fetch.wait.max.ms 10)"),
+            ("latency.offered_events_per_s", Double(total) / producing, "events/s offered (input producer linger 5 ms; pipeline linger \(live.linger.milliseconds) ms, fetch.wait.max.ms 10)"),
             ("latency.samples", Double(latency.count), "samples timed"),
             ("latency.p50_ms", latency.milliseconds(atPercentile: 50), "ms, input message timestamp → sample delivery report"),
             ("latency.p99_ms", latency.milliseconds(atPercentile: 99), "ms"),

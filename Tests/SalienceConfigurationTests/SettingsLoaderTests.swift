@@ -123,6 +123,7 @@ struct SettingsLoaderTests {
               expert_weights:
                 purchase: 8
             checkpoint_directory:
+            linger: 0s
             """), environment: ["SALIENCE_ESTIMATOR_POSITIVE_TYPES": "cart, purchase"]).load()
         let settings = loaded.settings.pipeline
         #expect(settings.checkpointEveryEventTime == .seconds(5400))
@@ -136,6 +137,7 @@ struct SettingsLoaderTests {
         #expect(settings.estimator.expertWeights[.view] == 0.2)
         #expect(settings.estimator.positiveTypes == [.cart, .purchase])
         #expect(settings.checkpointDirectory == nil)
+        #expect(settings.linger == .zero)
     }
 
     @Test("Keys given twice, aliases, crossed ranges and bad YAML are refused")
@@ -146,6 +148,7 @@ struct SettingsLoaderTests {
         #expect(try Self.problems(file: "group: [unclosed").first?.contains("not valid YAML") == true)
         #expect(try Self.problems(file: "just a string").first?.hasSuffix("expected a mapping of settings at the top level") == true)
         #expect(try Self.problems(file: "topics: [events]\nsamples_topic: events").first?.contains("an input topic cannot also be an output topic") == true)
+        #expect(try Self.problems(file: "linger: 901s") == ["linger: expected a duration from 0s to 900s, got 901000ms"])
     }
 
     @Test("Environment variables: SALIENCE_<PATH>, librdkafka properties under SALIENCE_KAFKA_, unknown ones suggested")

@@ -49,6 +49,7 @@ final class EngineLoop: @unchecked Sendable {
         var producerConfiguration = KafkaProducerConfiguration(
             client: configuration.kafka,
             idempotent: true,
+            linger: configuration.linger,
             queueCapacity: configuration.maxInFlightMessages
         )
         producerConfiguration.client.properties["message.max.bytes"] = producerConfiguration.client.properties["message.max.bytes"]
