@@ -37,6 +37,7 @@ public enum SettingsCatalog {
         [
             .list("kafka.bootstrap_servers", \.pipeline.kafka.bootstrapServers, "Brokers to bootstrap from, host:port."),
             .text("kafka.client_id", \.pipeline.kafka.clientID, "The client id reported to brokers."),
+            .boolean("kafka.tcp_no_delay", \.pipeline.kafka.tcpNoDelay, "Send requests at once (TCP_NODELAY); with Nagle's algorithm a small request can wait up to 40 ms for the broker's delayed acknowledgement."),
         ]
     }
 

@@ -177,7 +177,9 @@ struct SettingsLoaderTests {
                 password: hunter2
               linger.ms: 5
               enable.idempotence: true
+              tcp_no_delay: false
             """), environment: [:]).load()
+        #expect(loaded.settings.pipeline.kafka.tcpNoDelay == false)
         #expect(loaded.settings.pipeline.kafka.properties == [
             "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "salience",
             "sasl.password": "hunter2", "linger.ms": "5", "enable.idempotence": "true",

@@ -1,5 +1,5 @@
 import Logging
-import SalienceKafka
+@testable import SalienceKafka
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -36,5 +36,14 @@ import Testing
         let consumer = KafkaConsumerConfiguration()
         #expect(consumer.autoCommit == false)
         #expect(consumer.isolationLevel == .readCommitted)
+        #expect(KafkaClientConfiguration().tcpNoDelay)
+    }
+
+    @Test func everyClientSendsRequestsAtOnceUnlessToldOtherwise() {
+        #expect(KafkaProducerConfiguration().librdkafkaProperties["socket.nagle.disable"] == "true")
+        #expect(KafkaConsumerConfiguration().librdkafkaProperties["socket.nagle.disable"] == "true")
+        var configuration = KafkaProducerConfiguration()
+        configuration.client.tcpNoDelay = false
+        #expect(configuration.librdkafkaProperties["socket.nagle.disable"] == "false")
     }
 }
