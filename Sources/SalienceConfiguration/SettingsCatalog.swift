@@ -37,7 +37,6 @@ public enum SettingsCatalog {
         [
             .list("kafka.bootstrap_servers", \.pipeline.kafka.bootstrapServers, "Brokers to bootstrap from, host:port."),
             .text("kafka.client_id", \.pipeline.kafka.clientID, "The client id reported to brokers."),
-            .boolean("kafka.tcp_no_delay", \.pipeline.kafka.tcpNoDelay, "Send requests at once (TCP_NODELAY); with Nagle's algorithm a small request can wait up to 40 ms for the broker's delayed acknowledgement."),
         ]
     }
 
@@ -69,6 +68,7 @@ public enum SettingsCatalog {
                      "Producer queue capacity; a full queue makes consumption wait."),
             .duration("linger", \.pipeline.linger, allowsZero: true,
                       "How long the producer waits to fill a batch: lower for latency, higher for fewer, larger requests."),
+            .boolean("tcp_no_delay", \.pipeline.tcpNoDelay, "Producers send requests at once (TCP_NODELAY); with Nagle's algorithm a small request can wait up to 40 ms for the broker's delayed acknowledgement."),
             .duration("shutdown_timeout", \.pipeline.shutdownTimeout, "How long shutdown may take to drain, checkpoint and commit."),
             .duration("session_timeout", \.pipeline.sessionTimeout, "Consumer group session timeout."),
         ]

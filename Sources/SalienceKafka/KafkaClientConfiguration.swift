@@ -12,15 +12,6 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     /// Default: `"salience"`.
     public var clientID: String
 
-    /// Whether requests go out at once (`TCP_NODELAY`, librdkafka's
-    /// `socket.nagle.disable`), as Kafka's Java clients send them. With
-    /// Nagle's algorithm a small request written while an earlier one is
-    /// unacknowledged waits for the broker's delayed acknowledgement, up to
-    /// 40 ms on Linux: an idempotent producer, five requests in flight, hit
-    /// that wait about once a second.
-    /// Default: `true`.
-    public var tcpNoDelay: Bool
-
     /// Raw librdkafka properties, applied after the typed settings.
     /// Default: empty.
     public var properties: [String: String]
@@ -28,22 +19,16 @@ public struct KafkaClientConfiguration: Sendable, Equatable {
     public init(
         bootstrapServers: [String] = ["localhost:9092"],
         clientID: String = "salience",
-        tcpNoDelay: Bool = true,
         properties: [String: String] = [:]
     ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
-        self.tcpNoDelay = tcpNoDelay
         self.properties = properties
     }
 
     /// Typed settings as librdkafka properties (without ``properties``).
     var librdkafkaProperties: [String: String] {
-        [
-            "bootstrap.servers": bootstrapServers.joined(separator: ","),
-            "client.id": clientID,
-            "socket.nagle.disable": String(tcpNoDelay),
-        ]
+        ["bootstrap.servers": bootstrapServers.joined(separator: ","), "client.id": clientID]
     }
 }
 

@@ -12,6 +12,14 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
     /// Default: 5 milliseconds.
     public var linger: Duration
 
+    /// Whether requests go out at once (`TCP_NODELAY`, librdkafka's
+    /// `socket.nagle.disable`), as Kafka's Java producer sends them. With
+    /// Nagle's algorithm a small produce request written while an earlier one
+    /// is unacknowledged waits for the broker's delayed acknowledgement, up
+    /// to 40 ms on Linux.
+    /// Default: `true`.
+    public var tcpNoDelay: Bool
+
     /// How long a message may take from `send` to its delivery report,
     /// retries included, before it fails. With a transactional id it is capped
     /// at ``transactionTimeout`` (librdkafka requires it).
@@ -34,6 +42,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
         client: KafkaClientConfiguration = KafkaClientConfiguration(),
         idempotent: Bool = true,
         linger: Duration = .milliseconds(5),
+        tcpNoDelay: Bool = true,
         deliveryTimeout: Duration = .seconds(120),
         queueCapacity: Int = 100_000,
         transactionalID: String? = nil,
@@ -42,6 +51,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
         self.client = client
         self.idempotent = idempotent
         self.linger = linger
+        self.tcpNoDelay = tcpNoDelay
         self.deliveryTimeout = deliveryTimeout
         self.queueCapacity = queueCapacity
         self.transactionalID = transactionalID
@@ -53,6 +63,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
         var properties = client.librdkafkaProperties
         properties["enable.idempotence"] = String(idempotent)
         properties["linger.ms"] = String(linger.milliseconds)
+        properties["socket.nagle.disable"] = String(tcpNoDelay)
         let timeout = transactionalID == nil ? deliveryTimeout : min(deliveryTimeout, transactionTimeout)
         properties["delivery.timeout.ms"] = String(timeout.milliseconds)
         properties["queue.buffering.max.messages"] = String(queueCapacity)

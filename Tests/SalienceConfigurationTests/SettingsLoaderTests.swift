@@ -124,6 +124,7 @@ struct SettingsLoaderTests {
                 purchase: 8
             checkpoint_directory:
             linger: 0s
+            tcp_no_delay: false
             """), environment: ["SALIENCE_ESTIMATOR_POSITIVE_TYPES": "cart, purchase"]).load()
         let settings = loaded.settings.pipeline
         #expect(settings.checkpointEveryEventTime == .seconds(5400))
@@ -138,6 +139,7 @@ struct SettingsLoaderTests {
         #expect(settings.estimator.positiveTypes == [.cart, .purchase])
         #expect(settings.checkpointDirectory == nil)
         #expect(settings.linger == .zero)
+        #expect(settings.tcpNoDelay == false)
     }
 
     @Test("Keys given twice, aliases, crossed ranges and bad YAML are refused")
@@ -177,9 +179,7 @@ struct SettingsLoaderTests {
                 password: hunter2
               linger.ms: 5
               enable.idempotence: true
-              tcp_no_delay: false
             """), environment: [:]).load()
-        #expect(loaded.settings.pipeline.kafka.tcpNoDelay == false)
         #expect(loaded.settings.pipeline.kafka.properties == [
             "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "salience",
             "sasl.password": "hunter2", "linger.ms": "5", "enable.idempotence": "true",

@@ -50,6 +50,7 @@ final class EngineLoop: @unchecked Sendable {
             client: configuration.kafka,
             idempotent: true,
             linger: configuration.linger,
+            tcpNoDelay: configuration.tcpNoDelay,
             queueCapacity: configuration.maxInFlightMessages
         )
         producerConfiguration.client.properties["message.max.bytes"] = producerConfiguration.client.properties["message.max.bytes"]
