@@ -29,6 +29,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Estimator/process, events without ids (id from the input position)") { benchmark in
+        var estimator = ImportanceEstimator(configuration: fullConfiguration())
+        let unnamed = stream.map { event in
+            var event = event
+            event.eventID = nil
+            return event
+        }
+        // A topic long enough that `topic/partition/offset` would be a heap string.
+        let topic = "behaviour-events"
+        for (offset, event) in unnamed.prefix(50_000).enumerated() {
+            blackHole(estimator.process(event, source: SourcePosition(topic: topic, partition: 3, offset: Int64(offset))))
+        }
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let source = SourcePosition(topic: topic, partition: 3, offset: Int64(50_000 + index))
+            blackHole(estimator.process(unnamed[50_000 + index % 150_000], source: source))
+        }
+    }
+
     Benchmark("Estimator/encode state (default configuration)", configuration: .init(scalingFactor: .one)) { benchmark in
         var estimator = ImportanceEstimator(configuration: fullConfiguration())
         for event in stream.prefix(10_000) { blackHole(estimator.process(event)) }

@@ -25,6 +25,12 @@ public struct JSONWriter: Sendable {
         writeString(value)
     }
 
+    /// A string field from its UTF-8 bytes, escaped as JSON requires.
+    public mutating func field(_ key: String, utf8 value: UnsafeRawBufferPointer) {
+        writeKey(key)
+        writeString(value)
+    }
+
     public mutating func field(_ key: String, _ value: Int64) {
         writeKey(key)
         writeDecimal(value)
@@ -85,20 +91,19 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func writeString(_ value: String) {
+        var value = value
+        value.withUTF8 { writeString(UnsafeRawBufferPointer($0)) }
+    }
+
+    private mutating func writeString(_ value: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole (native strings are contiguous UTF-8).
-        let copied = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                return false
-            }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if copied == true {
+        // Most strings need no escaping: copy them whole.
+        if !value.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value)
             bytes.append(UInt8(ascii: "\""))
             return
         }
-        for byte in value.utf8 {
+        for byte in value {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

@@ -15,10 +15,16 @@ public struct ProtobufWriter: Sendable {
     }
 
     public mutating func field(_ number: Int, _ value: String) {
+        var value = value
+        value.withUTF8 { field(number, utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A string field from its UTF-8 bytes.
+    public mutating func field(_ number: Int, utf8 value: UnsafeRawBufferPointer) {
         guard !value.isEmpty else { return }
         tag(number, wireType: 2)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
     }
 
     /// int32, int64 and enum fields (negative values take ten bytes, as in protobuf).

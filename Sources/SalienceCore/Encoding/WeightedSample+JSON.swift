@@ -5,7 +5,7 @@ extension WeightedSample: JSONWritable {
     /// delayed-feedback policies and generated negatives.
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.field("event_id", eventID)
+        identity.withUTF8 { writer.field("event_id", utf8: $0) }
         writer.field("user_id", userID)
         writer.field("item_id", itemID)
         writer.field("type", type.name)

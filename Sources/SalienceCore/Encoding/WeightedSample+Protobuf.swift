@@ -2,7 +2,7 @@ extension WeightedSample {
     /// The sample as a `salience.v1.WeightedSample` message (Schemas/weighted_sample.proto).
     public var protobufBytes: [UInt8] {
         var writer = ProtobufWriter()
-        writer.field(1, eventID)
+        identity.withUTF8 { writer.field(1, utf8: $0) }
         writer.field(2, userID)
         writer.field(3, itemID)
         writer.field(4, Int64(type.rawValue))

@@ -179,7 +179,8 @@ public struct ImportanceEstimator: Sendable {
         )
 
         // Sampling weight: keep with probability p, weigh by 1/p.
-        let eventID = event.eventID ?? source?.derivedEventID ?? Self.contentID(of: event)
+        let eventID = event.eventID.map(SampleEventID.init) ?? source.map(SampleEventID.init(position:))
+            ?? SampleEventID(Self.contentID(of: event))
         var keepProbability = 1.0
         if configuration.samplingEnabled {
             keepProbability = min(max(configuration.samplingTargetRate * gradientScore, configuration.minimumKeepProbability), 1)
@@ -215,7 +216,12 @@ public struct ImportanceEstimator: Sendable {
     /// The keep decision: `xxh64(utf8(eventID), seed)` as a uniform number in
     /// [0, 1) below `probability`. A hash, not a random draw, so replays agree.
     public static func keeps(eventID: String, probability: Double, seed: UInt64) -> Bool {
-        probability >= 1 || XXHash64.hash(eventID, seed: seed).unitInterval < probability
+        keeps(eventID: SampleEventID(eventID), probability: probability, seed: seed)
+    }
+
+    /// ``keeps(eventID:probability:seed:)`` for an id as a sample keeps it.
+    public static func keeps(eventID: SampleEventID, probability: Double, seed: UInt64) -> Bool {
+        probability >= 1 || eventID.withUTF8 { XXHash64.hash($0, seed: seed) }.unitInterval < probability
     }
 
     private var readTime: Double { Double(state.maxEventTime ?? 0) / 1000 }

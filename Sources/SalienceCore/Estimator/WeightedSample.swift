@@ -65,7 +65,14 @@ public struct WeightComponents: Hashable, Sendable {
 /// A training sample: the event, its label, its weight and every component of it
 /// (Schemas/weighted-sample.schema.json, Schemas/weighted_sample.proto).
 public struct WeightedSample: Hashable, Sendable {
-    public var eventID: String
+    /// The event id as it is kept: a derived one as its parts.
+    public var identity: SampleEventID
+    /// The event id: the event's own, else `topic/partition/offset` of its
+    /// input position, else derived from its content.
+    public var eventID: String {
+        get { identity.text }
+        set { identity = SampleEventID(newValue) }
+    }
     public var userID: String
     public var itemID: String
     public var type: BehaviorType
@@ -91,11 +98,11 @@ public struct WeightedSample: Hashable, Sendable {
     public var negative: NegativeDraw?
 
     public init(
-        eventID: String, userID: String, itemID: String, type: BehaviorType, timestamp: Int64,
+        eventID: SampleEventID, userID: String, itemID: String, type: BehaviorType, timestamp: Int64,
         label: Int, weight: Double, components: WeightComponents, logQ: Double, modelScore: Double,
         source: SourcePosition?
     ) {
-        self.eventID = eventID
+        self.identity = eventID
         self.userID = userID
         self.itemID = itemID
         self.type = type

@@ -65,7 +65,7 @@ struct NegativeSampler: Sendable {
             var drawn: Int?
             for attempt in 0..<Self.attempts {
                 let seed = configuration.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(attempt)
-                let candidate = table.draw(XXHash64.hash(positive.eventID, seed: seed))
+                let candidate = table.draw(positive.identity.withUTF8 { XXHash64.hash($0, seed: seed) })
                 let item = tableItems[candidate]
                 if item != positive.itemID, !recent.contains(FeedbackJoiner.pair(user: positive.userID, item: item)) {
                     drawn = candidate
@@ -87,7 +87,7 @@ struct NegativeSampler: Sendable {
             keepProbability: positive.components.keepProbability, samplingWeight: positive.components.samplingWeight
         )
         var sample = WeightedSample(
-            eventID: "\(positive.eventID)#neg\(index)", userID: positive.userID, itemID: item, type: positive.type,
+            eventID: SampleEventID("\(positive.eventID)#neg\(index)"), userID: positive.userID, itemID: item, type: positive.type,
             timestamp: positive.timestamp, label: 0, weight: components.product, components: components,
             logQ: logQ, modelScore: 0, source: positive.source
         )

@@ -55,7 +55,7 @@ extension WeightedSample: BinaryCodable {
             )
         }
         self.init(
-            eventID: eventID, userID: userID, itemID: itemID, type: type, timestamp: timestamp, label: label,
+            eventID: SampleEventID(eventID), userID: userID, itemID: itemID, type: type, timestamp: timestamp, label: label,
             weight: weight, components: components, logQ: logQ, modelScore: modelScore, source: source
         )
     }
