@@ -15,6 +15,7 @@ import Testing
         let derived = SampleEventID(position: position)
         let spelled = "\(position.topic)/\(position.partition)/\(position.offset)"
         #expect(derived.text == spelled)
+        #expect(position.derivedEventID == spelled)
         #expect(derived.withUTF8 { Array($0) } == Array(spelled.utf8))
         #expect(derived == SampleEventID(spelled))
         #expect(derived.hashValue == SampleEventID(spelled).hashValue)
@@ -26,7 +27,7 @@ import Testing
         for offset in Int64(0)..<2000 {
             let position = SourcePosition(topic: "events", partition: 3, offset: offset)
             let derived = ImportanceEstimator.keeps(eventID: SampleEventID(position: position), probability: 0.3, seed: 7)
-            #expect(derived == ImportanceEstimator.keeps(eventID: position.derivedEventID, probability: 0.3, seed: 7))
+            #expect(derived == ImportanceEstimator.keeps(eventID: "events/3/\(offset)", probability: 0.3, seed: 7))
             if derived { kept += 1 }
         }
         #expect((450...750).contains(kept), "about 30 % kept, got \(kept) of 2000")

@@ -20,11 +20,11 @@ public struct SampleEventID: Sendable {
         storage = .position(position)
     }
 
-    /// The id as a string (made here for a derived id).
+    /// The id as a string (made here for a derived id, as ``withUTF8(_:)`` spells it).
     public var text: String {
         switch storage {
         case .text(let text): text
-        case .position(let position): position.derivedEventID
+        case .position: withUTF8 { String(decoding: $0, as: UTF8.self) }
         }
     }
 

@@ -11,7 +11,7 @@ public struct SourcePosition: Hashable, Sendable {
     }
 
     /// The stable id of an event that carries none: `topic/partition/offset`.
-    public var derivedEventID: String { "\(topic)/\(partition)/\(offset)" }
+    public var derivedEventID: String { SampleEventID(position: self).text }
 }
 
 /// The factors behind a sample's weight. Objective components change what
