@@ -45,7 +45,7 @@ public struct PipelineConfiguration: Sendable {
     /// Whether the producer sends requests at once (`TCP_NODELAY`). Default:
     /// `true` (see README, Performance: with Nagle's algorithm the idempotent
     /// producer's requests waited for the broker's delayed acknowledgement
-    /// about once a second, and p99 latency was 90-127 ms instead of 30-39).
+    /// about once a second, and p99 latency was 90-127 ms instead of 30-44).
     public var tcpNoDelay: Bool
     /// How long shutdown may take to drain, checkpoint and commit. Default: 30 seconds.
     public var shutdownTimeout: Duration
