@@ -13,7 +13,12 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Start an embedded broker, feed it an e-commerce stream, run the pipeline, and explain the weights.",
-        discussion: "Without --data the stream comes from the built-in generator (seeded, so runs repeat). Exits 0 by itself."
+        discussion: """
+            Without --data the stream comes from the built-in generator (seeded, so runs repeat). \
+            Every run is self-contained: the embedded broker is new, and the previous demo's \
+            checkpoints in --checkpoint-dir are removed first. Exits 0 by itself once every \
+            message is handled; non-zero, saying why, if it is not within --timeout seconds.
+            """
     )
 
     @Option(name: .long, help: "A dataset file to stream instead of generated events.")
@@ -28,12 +33,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the generated stream.")
     var seed: UInt64 = 42
 
-    @Option(name: .long, help: "Where checkpoints and model exports are written as files.")
+    @Option(name: .long, help: "Where checkpoints and model exports are written as files (the previous demo's are removed first).")
     var checkpointDir: String = "salience-demo-checkpoints"
+
+    @Option(name: .long, help: "How long the pipeline may take to handle every message, in seconds.")
+    var timeout: Int = 300
 
     func validate() throws {
         guard DatasetFormat(rawValue: format) != nil else { throw ValidationError("--format: unknown format '\(format)'") }
         guard events > 0 else { throw ValidationError("--events expects a number ≥ 1") }
+        guard timeout > 0 else { throw ValidationError("--timeout expects a number of seconds ≥ 1") }
     }
 
     func run() async throws {
@@ -63,10 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
         try producer.flush(timeout: .seconds(120))
         producer.close(timeout: .seconds(5))
 
-        var configuration = PipelineConfiguration(kafka: client, group: "salience-demo", checkpointDirectory: checkpointDir)
+        var configuration = PipelineConfiguration(kafka: client, group: DemoStream.group, checkpointDirectory: checkpointDir)
         configuration.estimator.features.bits = 18
         configuration.estimator.sketchEpsilon = 1e-3
         configuration.estimator.logQBucketBits = 16
+        // The broker is new, so a previous demo's checkpoints describe topics that are gone.
+        if try DemoStream.removePreviousState(directory: checkpointDir) {
+            print("Removed the previous demo's checkpoints from \(checkpointDir)/\(DemoStream.group)/ (every demo starts empty).")
+        }
         let registry = PrometheusCollectorRegistry()
         let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
         let operations = OperationsConfiguration(port: 0)
@@ -82,18 +95,34 @@ struct DemoCommand: AsyncParsableCommand {
             services: [broker, endpoint, PipelineService(engine: engine)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
-        let running = Task { try await group.run() }
+        let ended = Counter()
+        let running = Task {
+            defer { ended.increment() }
+            try await group.run()
+        }
         let expected = input.count + malformed.count
-        while engine.statistics.snapshot.samplesOut + engine.statistics.snapshot.deadLetters < expected, clock.now - start < .seconds(300) {
+        func handled() -> Int { engine.statistics.snapshot.samplesOut + engine.statistics.snapshot.deadLetters }
+        while handled() < expected, ended.value == 0, engine.health.snapshot.failure == nil, clock.now - start < .seconds(timeout) {
             try await Task.sleep(for: .milliseconds(50))
         }
+        let complete = handled() >= expected
         await group.triggerGracefulShutdown()
         try await running.value
         let elapsed = clock.now - start
+        if let failure = engine.health.snapshot.failure {
+            throw DemoFailure("the pipeline stopped: \(failure)")
+        }
+        guard complete else {
+            throw DemoFailure(
+                "the pipeline handled \(handled()) of the \(expected) messages within \(timeout) s"
+                    + (ended.value > 0 && elapsed < .seconds(timeout) ? " and then stopped (interrupted?)" : "; rerun with a larger --timeout on a slow machine")
+            )
+        }
+        print(String(format: "Every message handled in %.1f s (group join and restore included).", elapsed.totalSeconds))
 
         let samples = try DemoStream.readSamples(client: client, partitions: partitions, logger: logger)
         let report = DemoReport(
-            statistics: engine.statistics.snapshot, samples: samples, elapsed: elapsed,
+            statistics: engine.statistics.snapshot, samples: samples,
             checkpoints: try DemoStream.restoredEstimators(directory: checkpointDir, configuration: configuration, partitions: partitions),
             checkpointDirectory: checkpointDir
         )
@@ -108,8 +137,30 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
+/// Why a demo did not finish: one sentence, exit code 1.
+struct DemoFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = "demo failed: " + description }
+}
+
 /// The demo's inputs and read-backs.
 enum DemoStream {
+    /// The demo's consumer group; its checkpoint files live under `<directory>/<group>/`.
+    static let group = "salience-demo"
+
+    /// Removes a previous demo's checkpoint files (only the demo group's
+    /// subdirectory); returns whether there were any.
+    static func removePreviousState(directory: String) throws -> Bool {
+        let previous = URL(fileURLWithPath: directory).appendingPathComponent(group)
+        guard FileManager.default.fileExists(atPath: previous.path) else { return false }
+        do {
+            try FileManager.default.removeItem(at: previous)
+        } catch {
+            throw DemoFailure("cannot remove the previous demo's checkpoints in \(previous.path): \(error.localizedDescription)")
+        }
+        return true
+    }
+
     /// One message for each of a few dead-letter reasons.
     static let malformed: [[UInt8]] = [
         Array(#"{"user_id":"u1","item_id":"#.utf8),
@@ -153,6 +204,7 @@ enum DemoStream {
 
 /// The fields of a sample the demo shows, read back from its JSON.
 struct WeightedSampleRecord {
+    let eventID: String
     let userID: String
     let itemID: String
     let type: String
@@ -167,6 +219,7 @@ struct WeightedSampleRecord {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
               let objective = object["objective"] as? [String: Double], let sampling = object["sampling"] as? [String: Double]
         else { return nil }
+        eventID = object["event_id"] as? String ?? ""
         userID = object["user_id"] as? String ?? ""
         itemID = object["item_id"] as? String ?? ""
         type = object["type"] as? String ?? ""

@@ -8,24 +8,22 @@ import SaliencePipeline
 struct DemoReport {
     let statistics: PipelineStatistics.Snapshot
     let samples: [WeightedSampleRecord]
-    let elapsed: Duration
     let checkpoints: [ImportanceEstimator]
     let checkpointDirectory: String
 
     func render() -> String {
         var lines: [String] = []
-        let seconds = elapsed.totalSeconds
         lines.append("")
         lines.append("== Summary")
         lines.append("events in:    \(statistics.eventsIn)")
         lines.append("samples out:  \(statistics.samplesOut)")
         lines.append("dead letters: \(statistics.deadLetters) (" + statistics.deadLettersByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
-        lines.append(String(format: "pipeline time: %.1f s (group join and restore included)", seconds))
         lines.append("")
         lines.append("== Weight per behaviour type (log10 scale; weight = objective × sampling)")
         lines += histogram()
         lines.append("")
-        let sorted = samples.sorted { $0.weight > $1.weight }
+        // Ties (clipped weights are common) broken by event id, so the lists repeat exactly.
+        let sorted = samples.sorted { ($0.weight, $1.eventID) > ($1.weight, $0.eventID) }
         lines.append("== Five highest-weighted samples")
         lines += sorted.prefix(5).map(describe)
         lines.append("")

@@ -46,6 +46,38 @@ struct DemoCommandTests {
         #expect(badText.contains("checksum_mismatch"))
     }
 
+    /// A second demo in the same directory is a run of its own: the first
+    /// run's checkpoints (of a broker that is gone) are removed, not restored,
+    /// so it handles every message again and prints the same summary.
+    @Test func aSecondDemoInTheSameDirectoryRepeatsTheFirst() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-twice-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func demo() throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = SalienceProcess.executable
+            process.arguments = ["demo", "--events", "1500", "--timeout", "90"]
+            process.currentDirectoryURL = directory
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let (firstStatus, first) = try demo()
+        let (secondStatus, second) = try demo()
+        #expect(firstStatus == 0)
+        #expect(secondStatus == 0, "second demo: \(second)")
+        #expect(!first.contains("Removed the previous demo's checkpoints"))
+        #expect(second.contains("Removed the previous demo's checkpoints"))
+        func summary(_ text: String) -> Substring? {
+            text.range(of: "== Summary").map { text[$0.lowerBound...] }
+        }
+        #expect(summary(second)?.contains("samples out:  1500") == true)
+        #expect(summary(first) != nil && summary(first) == summary(second))
+    }
+
     private func run(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = SalienceProcess.executable

@@ -11,6 +11,11 @@ struct CheckpointDirectory {
         URL(fileURLWithPath: path).appendingPathComponent(key + suffix)
     }
 
+    /// Where the checkpoint of `key` is kept.
+    func checkpointPath(key: String) -> String {
+        url(key: key, suffix: ".checkpoint").path
+    }
+
     func write(_ checkpoint: PartitionCheckpoint, bytes: [UInt8], modelExport: [UInt8]) throws {
         let checkpointURL = url(key: checkpoint.key, suffix: ".checkpoint")
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -419,13 +419,23 @@ final class EngineLoop: @unchecked Sendable {
     private func restore(_ partition: KafkaTopicPartition, stored: (checkpoint: PartitionCheckpoint, id: UInt64)?) throws -> PartitionTask {
         let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
         var newest = stored
+        var source = "the checkpoint topic '\(configuration.checkpointTopic)'"
         if let directory = configuration.checkpointDirectory,
            let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
            local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
             newest = (local, newest.map { $0.id + 1 } ?? 0)
+            source = "the file \(CheckpointDirectory(path: directory).checkpointPath(key: key))"
         }
         var estimator = ImportanceEstimator(configuration: configuration.estimator)
         if let checkpoint = newest?.checkpoint {
+            let end = try reader.watermarks(partition).high
+            guard checkpoint.nextOffset <= end else {
+                // Starting there would skip every message the partition holds, silently.
+                throw PipelineError(
+                    .incompatibleCheckpoint,
+                    "the checkpoint of \(partition) in \(source) resumes at offset \(checkpoint.nextOffset), but the partition ends at offset \(end): it was written for another topic of that name (recreated, or on another cluster). Delete that checkpoint, or use a new group or checkpoint directory"
+                )
+            }
             let header = try StateEnvelope.header(of: checkpoint.estimatorState)
             guard header.fingerprint == fingerprint else {
                 throw PipelineError(
