@@ -14,7 +14,7 @@ enum DatasetFile {
             switch importer.row(line, number: number) {
             case .event(let event): events.append(event)
             case .failed: badRows += 1
-            case .skipped: break
+            case .header, .skipped: break
             }
         }
         return (events, badRows)

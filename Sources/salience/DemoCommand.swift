@@ -110,11 +110,11 @@ struct DemoCommand: AsyncParsableCommand {
         try await running.value
         let elapsed = clock.now - start
         if let failure = engine.health.snapshot.failure {
-            throw DemoFailure("the pipeline stopped: \(failure)")
+            throw CommandError("demo failed: the pipeline stopped: \(failure)")
         }
         guard complete else {
-            throw DemoFailure(
-                "the pipeline handled \(handled()) of the \(expected) messages within \(timeout) s"
+            throw CommandError(
+                "demo failed: the pipeline handled \(handled()) of the \(expected) messages within \(timeout) s"
                     + (ended.value > 0 && elapsed < .seconds(timeout) ? " and then stopped (interrupted?)" : "; rerun with a larger --timeout on a slow machine")
             )
         }
@@ -137,12 +137,6 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// Why a demo did not finish: one sentence, exit code 1.
-struct DemoFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = "demo failed: " + description }
-}
-
 /// The demo's inputs and read-backs.
 enum DemoStream {
     /// The demo's consumer group; its checkpoint files live under `<directory>/<group>/`.
@@ -156,7 +150,7 @@ enum DemoStream {
         do {
             try FileManager.default.removeItem(at: previous)
         } catch {
-            throw DemoFailure("cannot remove the previous demo's checkpoints in \(previous.path): \(error.localizedDescription)")
+            throw CommandError("demo failed: cannot remove the previous demo's checkpoints in \(previous.path): \(error.localizedDescription)")
         }
         return true
     }

@@ -9,10 +9,17 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Read a dataset file and produce canonical events keyed by user id, in file order.",
-        discussion: "A bad row never stops the import (unless --strict): it is counted and the first ones are reported with line numbers."
+        discussion: """
+            A bad row does not stop the import (unless --strict): it is counted and the first ones \
+            are reported with line numbers. A header line is recognised, not counted. Exits 1 when \
+            no event was imported, when bad rows exceed --max-bad-rows, or when a record was not \
+            delivered. Ctrl-C stops reading, flushes what was produced, prints the summary and exits \
+            130 (a second Ctrl-C exits at once). --to-file writes FILE.partial and renames it to FILE \
+            only when the import is complete.
+            """
     )
 
-    @Option(name: .long, help: "taobao, retailrocket, rees46, otto, yoochoose, tianchi, diginetica or jsonl.")
+    @Option(name: .long, help: "\(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = "taobao"
 
     @Argument(help: "The dataset file.")
@@ -35,6 +42,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Stop at the first bad row.")
     var strict = false
 
+    @Option(name: .long, help: "Fail (exit 1) when more than this fraction of the rows is bad.")
+    var maxBadRows: Double = 0.01
+
     @Option(name: .long, help: "How many bad rows to report in detail.")
     var showErrors: Int = 10
 
@@ -44,10 +54,18 @@ struct ImportCommand: AsyncParsableCommand {
         }
         guard (file == nil) != (synthetic == nil) else { throw ValidationError("give a FILE or --synthetic N, not both") }
         if let synthetic, synthetic < 1 { throw ValidationError("--synthetic expects a number ≥ 1") }
+        guard (0...1).contains(maxBadRows) else { throw ValidationError("--max-bad-rows expects a fraction in 0...1, got \(maxBadRows)") }
     }
 
     func run() async throws {
+        let lines: LineReader?
+        if let file {
+            lines = try LineReader(path: file)
+        } else {
+            lines = nil
+        }
         let sink = try RecordSink(path: toFile, kafka: kafka.clientConfiguration(clientID: "salience-import"), logger: Logger(label: "salience.import"))
+        let interruption = Interruption()
         let topic = self.topic
         func write(_ event: BehaviorEvent) throws {
             // A record's timestamp is its event time, so replays can start and end at a time.
@@ -59,44 +77,82 @@ struct ImportCommand: AsyncParsableCommand {
         var counts: [BehaviorType: Int] = [:]
         var badRows = 0
         var rows = 0
+        var headerFormats: [DatasetFormat] = []
+        var stoppedAtBadRow = false
         if let synthetic {
             let progress = Progress(total: Int64(synthetic), unit: "events")
             for event in SyntheticEventStream(configuration: .init(seed: seed)).prefix(synthetic) {
+                if interruption.requested { break }
                 try write(event)
                 counts[event.type, default: 0] += 1
                 rows += 1
                 progress.update(done: Int64(rows), items: rows)
             }
             progress.finish(done: Int64(rows), items: rows)
-        } else if let file {
+        } else if var reader = lines, let file {
             let importer = DatasetImporter(format: DatasetFormat(rawValue: format)!)
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? nil
             let progress = Progress(total: size, unit: "rows")
-            var reader = try LineReader(path: file)
-            while let line = reader.next() {
-                rows += 1
-                switch importer.row(line, number: rows) {
+            var number = 0
+            while !interruption.requested, let line = reader.next() {
+                number += 1
+                switch importer.row(line, number: number) {
                 case .event(let event):
+                    rows += 1
                     try write(event)
                     counts[event.type, default: 0] += 1
+                case .header:
+                    headerFormats = DatasetFormat.formats(withHeader: line)
                 case .skipped:
                     break
                 case .failed(let error):
+                    rows += 1
                     badRows += 1
                     if badRows <= showErrors { FileHandle.standardError.write(Data("bad row: \(error)\n".utf8)) }
                     if strict {
                         FileHandle.standardError.write(Data("stopping at the first bad row (--strict)\n".utf8))
-                        throw ExitCode.failure
+                        stoppedAtBadRow = true
                     }
                 }
+                if stoppedAtBadRow { break }
                 progress.update(done: reader.bytesRead, items: rows)
             }
             progress.finish(done: reader.bytesRead, items: rows)
         }
-        let failures = try sink.finish()
+        let interrupted = interruption.requested
         let imported = counts.values.reduce(0, +)
+        let refusal = interrupted || stoppedAtBadRow ? nil : verdict(imported: imported, rows: rows, badRows: badRows, headerFormats: headerFormats)
+        // A file gets its name only when the import is complete and accepted.
+        let outcome = try sink.finish(complete: !interrupted && !stoppedAtBadRow && refusal == nil)
         let byType = BehaviorType.allCases.compactMap { type in counts[type].map { "\(type.name) \($0)" } }.joined(separator: ", ")
-        print("imported \(imported) events (\(byType)) from \(rows) rows; \(badRows) bad rows; \(failures) not delivered")
-        if failures > 0 { throw ExitCode.failure }
+        let delivery = toFile == nil ? "\(outcome.delivered) delivered, \(outcome.notDelivered) not delivered" : "written to \(outcome.destination)"
+        print("\(interrupted ? "interrupted: " : "")imported \(imported) events\(byType.isEmpty ? "" : " (\(byType))") from \(rows) rows; \(badRows) bad rows; \(delivery)")
+
+        if interrupted { throw ExitCode(Interruption.exitCode) }
+        if stoppedAtBadRow { throw ExitCode.failure }
+        if let refusal { throw refusal }
+        if outcome.notDelivered > 0 {
+            throw CommandError("\(outcome.notDelivered) of \(imported) events were not delivered to \(outcome.destination)")
+        }
+    }
+
+    /// Why a finished import counts as failed: no event, or too many bad rows.
+    private func verdict(imported: Int, rows: Int, badRows: Int, headerFormats: [DatasetFormat]) -> CommandError? {
+        guard imported > 0 else {
+            var reason = rows == 0 ? "the file holds no rows" : "every row was bad"
+            if let other = headerFormats.first(where: { $0.rawValue != format }) {
+                reason += "; its header is that of --format \(other.rawValue)"
+            } else if rows > 0 {
+                reason += " for --format \(format)"
+            }
+            return CommandError("no event imported: \(reason)")
+        }
+        guard Double(badRows) <= maxBadRows * Double(rows) else {
+            return CommandError(String(
+                format: "%d of %d rows (%.1f %%) were bad, more than --max-bad-rows %g allows", badRows, rows,
+                100 * Double(badRows) / Double(rows), maxBadRows
+            ))
+        }
+        return nil
     }
 }

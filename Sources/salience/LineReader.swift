@@ -10,9 +10,10 @@ struct LineReader: Sequence, IteratorProtocol {
     private(set) var bytesRead: Int64 = 0
 
     init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CommandError("no such file: \(path)") }
+        guard !isDirectory.boolValue else { throw CommandError("\(path) is a directory, not a file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandError("cannot read \(path): permission denied") }
         self.handle = handle
     }
 

@@ -14,7 +14,10 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             Reads only: never joins the live group, commits or writes checkpoints. Partitions \
             are replayed one after another, so the same range gives byte-identical output. \
-            Use the same configuration (--config, flags) as the `salience run` you want to reproduce.
+            Use the same configuration (--config, flags) as the `salience run` you want to reproduce. \
+            --to-file writes FILE.partial and renames it to FILE only when the replay is complete; \
+            Ctrl-C stops, keeps what was written as FILE.partial, prints the summary and exits 130 \
+            (a second Ctrl-C exits at once).
             """
     )
 
@@ -60,7 +63,12 @@ struct ReplayCommand: AsyncParsableCommand {
         var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
         var stateStarts: [KafkaTopicPartition: Int64] = [:]
         for path in state {
-            let checkpoint = try PartitionCheckpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path))), expectedFingerprint: estimatorConfiguration.fingerprint)
+            let checkpoint: PartitionCheckpoint
+            do {
+                checkpoint = try PartitionCheckpoint.decode(try InputFile.bytes(path, what: "checkpoint file"), expectedFingerprint: estimatorConfiguration.fingerprint)
+            } catch let error as StateDecodingError {
+                throw CommandError("--state \(path): checkpoint refused: \(error)")
+            }
             let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
             states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
             stateStarts[partition] = checkpoint.nextOffset
@@ -72,7 +80,9 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--state for \(partition) holds offset \(offset), but the replay of that partition starts elsewhere")
         }
 
+        if toFile == nil { try BrokerCheck.reachable(client, logger: logger) }
         let sink = try RecordSink(path: toFile, kafka: client, logger: logger)
+        let interruption = Interruption()
         let protobuf = toFile?.hasSuffix(".pb") == true
         let toTopic = self.toTopic ?? ""
         func write(_ sample: WeightedSample) throws {
@@ -88,12 +98,17 @@ struct ReplayCommand: AsyncParsableCommand {
         let progress = Progress(total: total, unit: "events")
         let clock = ContinuousClock()
         let began = clock.now
-        let summary = try engine.replay(ranges, states: states, emit: write, progress: { progress.update(done: $0, items: $1) })
-        progress.finish(done: total, items: summary.events)
-        let failures = try sink.finish()
+        let summary = try engine.replay(
+            ranges, states: states, emit: write, progress: { progress.update(done: $0, items: $1) },
+            stopRequested: { interruption.requested }
+        )
+        if !summary.stopped { progress.finish(done: total, items: summary.events) }
+        let outcome = try sink.finish(complete: !summary.stopped)
         let elapsed = clock.now - began
-        print("replayed \(summary.events) events from \(ranges.filter { $0.count > 0 }.count) partitions: \(summary.samples) samples, \(summary.notKept) not kept by sampling, \(summary.deadLetters) dead letters, in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
-        if failures > 0 { throw ExitCode.failure }
+        let destination = toFile == nil ? "\(outcome.delivered) delivered to \(toTopic), \(outcome.notDelivered) not delivered" : "written to \(outcome.destination)"
+        print("\(summary.stopped ? "interrupted: " : "")replayed \(summary.events) events from \(ranges.filter { $0.count > 0 }.count) partitions: \(summary.samples) samples (\(destination)), \(summary.notKept) not kept by sampling, \(summary.deadLetters) dead letters, in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
+        if summary.stopped { throw ExitCode(Interruption.exitCode) }
+        if outcome.notDelivered > 0 { throw CommandError("\(outcome.notDelivered) of \(summary.samples) samples were not delivered to \(toTopic)") }
     }
 
     private func parseStart() throws -> ReplayStart {

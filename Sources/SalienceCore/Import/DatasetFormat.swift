@@ -20,7 +20,7 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
     case jsonl
 
     /// The header line the format's files start with, if any.
-    var header: String? {
+    public var header: String? {
         switch self {
         case .taobao: "user_id,item_id,category_id,behavior_type,timestamp"
         case .retailrocket: "timestamp,visitorid,event,itemid,transactionid"
@@ -31,6 +31,12 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
         case .diginetica: "session_id,user_id,item_id,timeframe,eventdate"
         case .jsonl: nil
         }
+    }
+
+    /// The formats whose header line is `line` (a file given with the wrong `--format` names its own).
+    public static func formats(withHeader line: Substring) -> [DatasetFormat] {
+        let line = line.hasSuffix("\r") ? line.dropLast() : line
+        return allCases.filter { $0.header.map { $0 == line } ?? false }
     }
 
     /// Columns a row must have.

@@ -14,7 +14,9 @@ public struct DatasetImporter: Sendable {
     /// The result of one line.
     public enum Row: Sendable {
         case event(BehaviorEvent)
-        /// The header, or an empty line.
+        /// Line 1 holding a dataset format's header (this format's or another's); not a row.
+        case header
+        /// An empty line.
         case skipped
         case failed(RowError)
     }
@@ -31,7 +33,7 @@ public struct DatasetImporter: Sendable {
     public func row(_ line: Substring, number: Int) -> Row {
         let line = line.hasSuffix("\r") ? line.dropLast() : line
         if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return .skipped }
-        if number == 1, let header = format.header, line == header { return .skipped }
+        if number == 1, !DatasetFormat.formats(withHeader: line).isEmpty { return .header }
         do throws(EventDecodingError) {
             return .event(try event(line))
         } catch {

@@ -16,6 +16,8 @@ public final class ReplayEngine {
         public var notKept = 0
         public var deadLetters = 0
         public var ranges: [ReplayPartitionRange] = []
+        /// Whether the replay was asked to stop before the end of its ranges.
+        public var stopped = false
     }
 
     private let kafka: KafkaClientConfiguration
@@ -76,11 +78,14 @@ public final class ReplayEngine {
     ///     Exposures still waiting for their label at a range's end are not
     ///     emitted (their label is unknown), as in a running pipeline.
     ///   - progress: called now and then with offsets done and events seen.
+    ///   - stopRequested: checked between polls; when it holds the replay
+    ///     returns early with ``Summary/stopped`` set.
     public func replay(
         _ ranges: [ReplayPartitionRange],
         states: [KafkaTopicPartition: ImportanceEstimator] = [:],
         emit: (WeightedSample) throws -> Void,
-        progress: (Int64, Int) -> Void = { _, _ in }
+        progress: (Int64, Int) -> Void = { _, _ in },
+        stopRequested: () -> Bool = { false }
     ) throws -> Summary {
         let consumer = try readerConsumer()
         defer { try? consumer.close() }
@@ -96,6 +101,10 @@ public final class ReplayEngine {
             var position = range.start
             var idle = ContinuousClock.now
             while position < range.end {
+                if stopRequested() {
+                    summary.stopped = true
+                    return summary
+                }
                 let messages = try consumer.poll(maxMessages: 2000, timeout: .milliseconds(200))
                 if messages.isEmpty, ContinuousClock.now - idle > .seconds(30) {
                     throw KafkaError(code: .timedOut, name: "_TIMED_OUT",
