@@ -70,6 +70,7 @@ let package = Package(
             name: "SalienceOperations",
             dependencies: [
                 "SaliencePipeline",
+                "SalienceKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -73,9 +73,10 @@ extension SettingKind {
             guard let value = Double(text), bounds.contains(value) else { return nil }
             return .number(value)
         case (.boolean, .scalar(let text, _)):
+            // YAML 1.2's core schema: yes/no/on/off are strings, so they are refused here from every source.
             switch text.lowercased() {
-            case "true", "yes", "on", "1": return .boolean(true)
-            case "false", "no", "off", "0": return .boolean(false)
+            case "true": return .boolean(true)
+            case "false": return .boolean(false)
             default: return nil
             }
         case (.duration(let optional, let allowsZero), .scalar(let text, _)):

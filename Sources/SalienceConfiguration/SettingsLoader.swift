@@ -39,13 +39,18 @@ public struct SettingsLoader {
         var problems: [ConfigurationError.Problem] = []
         var inputs: [SettingInput] = []
         if let file {
-            do {
-                let text = try String(contentsOfFile: file, encoding: .utf8)
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
+                problems.append(.init(path: "", source: nil, message: "no such configuration file: \(file)"))
+            } else if isDirectory.boolValue {
+                problems.append(.init(path: "", source: nil, message: "the configuration file \(file) is a directory"))
+            } else if let data = FileManager.default.contents(atPath: file) {
+                let text = String(decoding: data, as: UTF8.self)
                 let read = YAMLSettingsReader.read(text, path: file)
                 inputs += read.inputs
                 problems += read.problems
-            } catch {
-                problems.append(.init(path: "", source: nil, message: "cannot read configuration file \(file): \(error.localizedDescription)"))
+            } else {
+                problems.append(.init(path: "", source: nil, message: "cannot read the configuration file \(file): permission denied"))
             }
         }
         let fromEnvironment = Self.inputs(fromEnvironment: environment)

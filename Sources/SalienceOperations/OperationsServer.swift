@@ -35,7 +35,27 @@ public final class OperationsServer: Service, Sendable {
         logger: Logger
     ) async throws -> OperationsServer {
         let connections = OpenConnections()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel: any Channel
+        do {
+            channel = try await bind(configuration: configuration, registry: registry, probes: probes, connections: connections)
+        } catch let error as IOError {
+            throw OperationsServerError(configuration: configuration, reason: error.errnoCode == EADDRINUSE
+                ? "the port is in use (another salience run on this host?)" : String(cString: strerror(error.errnoCode)).lowercased())
+        } catch {
+            throw OperationsServerError(configuration: configuration, reason: "\(error)")
+        }
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info("serving metrics and health", metadata: [
+            "salience.http.address": "http://\(configuration.host):\(port)",
+            "salience.http.paths": "/metrics /healthz /readyz",
+        ])
+        return OperationsServer(channel: channel, connections: connections, port: port, logger: logger)
+    }
+
+    private static func bind(
+        configuration: OperationsConfiguration, registry: PrometheusCollectorRegistry, probes: HealthProbes, connections: OpenConnections
+    ) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -46,12 +66,6 @@ public final class OperationsServer: Service, Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
-        let port = channel.localAddress?.port ?? configuration.port
-        logger.info("serving metrics and health", metadata: [
-            "salience.http.address": "http://\(configuration.host):\(port)",
-            "salience.http.paths": "/metrics /healthz /readyz",
-        ])
-        return OperationsServer(channel: channel, connections: connections, port: port, logger: logger)
     }
 
     public func run() async throws {

@@ -19,7 +19,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Number of brokers.")
     var brokers: Int = 3
 
-    @Option(name: .customLong("topic"), help: "A topic to create, as name:partitions (repeatable).",
+    @Option(name: .customLong("topic"), help: "A topic to create, as name:partitions (repeatable; default: none, topics are auto-created with 4 partitions on first use).",
             transform: { argument in
                 guard let topic = EmbeddedBrokerService.Topic(argument: argument) else {
                     throw ValidationError("--topic expects name:partitions with partitions ≥ 1, got '\(argument)'")
@@ -28,7 +28,7 @@ struct BrokerCommand: AsyncParsableCommand {
             })
     var topics: [EmbeddedBrokerService.Topic] = []
 
-    @Option(name: .long, help: "Also write the bootstrap servers to this file.")
+    @Option(name: .long, help: "Also write the bootstrap servers to this file (default: none, standard output only).")
     var bootstrapFile: String?
 
     func validate() throws {

@@ -21,7 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "A dataset file to stream instead of generated events.")
+    @Option(name: .long, help: "A dataset file to stream instead of generated events (default: none, the built-in generator).")
     var data: String?
 
     @Option(name: .long, help: "Format of --data: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -223,5 +223,22 @@ struct WeightedSampleRecord {
         logQ = object["log_q"] as? Double ?? 0
         self.objective = objective
         self.sampling = sampling
+    }
+
+    /// The fields of one protobuf `WeightedSample` (Schemas/weighted_sample.proto); absent fields are proto3's defaults.
+    init(protobuf fields: [Int: ProtobufWireReader.Value]) {
+        eventID = fields[1]?.string ?? ""
+        userID = fields[2]?.string ?? ""
+        itemID = fields[3]?.string ?? ""
+        type = (fields[4]?.integer).flatMap { BehaviorType(rawValue: UInt8(clamping: $0)) }?.name ?? BehaviorType.impression.name
+        label = Int(fields[6]?.integer ?? 0)
+        weight = fields[7]?.double ?? 0
+        let objective = fields[8]?.message ?? [:]
+        self.objective = ["weight": 1, "raw": 2, "expert": 3, "class_balance": 4, "popularity": 5, "user_damping": 6]
+            .mapValues { objective[$0]?.double ?? 0 }
+        let sampling = fields[9]?.message ?? [:]
+        self.sampling = ["weight": 1, "keep_probability": 2, "gradient_score": 3].mapValues { sampling[$0]?.double ?? 0 }
+        logQ = fields[10]?.double ?? 0
+        modelScore = fields[11]?.double ?? 0
     }
 }

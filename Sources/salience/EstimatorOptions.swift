@@ -7,7 +7,7 @@ struct EstimatorOptions: ParsableArguments {
     @Option(name: .long, help: "Behaviour types labelled 1, comma-separated (estimator.positive_types; default click,cart,fav,purchase).")
     var positiveTypes: String?
 
-    @Option(name: .long, help: "Keep events with probability clamp(rate × gradient score, min, 1) (estimator.sampling.*); omit to keep all.")
+    @Option(name: .long, help: "Keep events with probability clamp(rate × gradient score, min, 1) (estimator.sampling.*); default: none, every event kept.")
     var samplingRate: String?
 
     @Option(name: .long, help: "The online model has 2^bits weights (estimator.features.bits; default 20).")

@@ -18,16 +18,16 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The dataset file.")
+    @Option(name: .long, help: "The dataset file (required).")
     var data: String
 
     @Option(name: .long, help: "Format of --data: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = "taobao"
 
-    @Option(name: .long, help: "Hold out the events of the last N×24 hours of event time.")
+    @Option(name: .long, help: "Hold out the events of the last N×24 hours of event time (default: 1 day unless --holdout-fraction).")
     var holdoutDays: Double?
 
-    @Option(name: .long, help: "Hold out the last fraction of the events by time instead.")
+    @Option(name: .long, help: "Hold out the last fraction of the events by time instead (default: none).")
     var holdoutFraction: Double?
 
     @Option(name: .long, help: "Sampling budgets, comma-separated fractions in (0, 1].")
@@ -42,7 +42,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Negatives per positive in the attribution+negatives label variant (0 leaves the label variants out).")
     var labelNegatives: Int = 4
 
-    @Option(name: .long, help: "Write report.md and SVG plots to this directory.")
+    @Option(name: .long, help: "Write report.md and SVG plots to this directory (default: none, the tables go to standard output only).")
     var report: String?
 
     @OptionGroup var settings: SettingsOptions
@@ -106,6 +106,10 @@ struct EvaluateCommand: ParsableCommand {
                 print("no holdout exposure has its whole window (estimator.labels.window) inside the holdout: hold out more (--holdout-days) or shorten the window")
             } else {
                 print(EvaluationTable.text(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(result)))
+                for warning in result.warnings {
+                    print("warning: \(warning)")
+                    FileHandle.standardError.write(Data("evaluate: warning: \(warning)\n".utf8))
+                }
                 labels = result
             }
         }

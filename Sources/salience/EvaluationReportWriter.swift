@@ -71,7 +71,7 @@ struct EvaluationReportWriter {
             correction to the training exposures' conversion rate.
 
             \(EvaluationTable.markdown(columns: EvaluationTable.labelColumns, rows: EvaluationTable.rows(labels)))
-
+            \(labels.warnings.map { "\n**Warning:** \($0).\n" }.joined())
             """
     }
 

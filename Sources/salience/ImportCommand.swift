@@ -25,7 +25,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "The dataset file.")
     var file: String?
 
-    @Option(name: .long, help: "Instead of a file, this many events from the built-in generator (Zipf items, sessions, a Taobao-like funnel).")
+    @Option(name: .long, help: "Instead of a file, this many events from the built-in generator (Zipf items, sessions, a Taobao-like funnel; default: none, read FILE).")
     var synthetic: Int?
 
     @Option(name: .long, help: "Seed of the built-in generator.")
@@ -36,7 +36,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
-    @Option(name: .long, help: "Write canonical JSON lines to this file instead of producing.")
+    @Option(name: .long, help: "Write canonical JSON lines to this file instead of producing (default: none, produce to --topic).")
     var toFile: String?
 
     @Flag(name: .long, help: "Stop at the first bad row.")

@@ -26,7 +26,7 @@ struct InspectCheckpoint: ParsableCommand {
     @Argument(help: "A checkpoint file (from --checkpoint-dir); or use --checkpoint-topic with --group, --topic and --partition.")
     var file: String?
 
-    @Option(name: .long, help: "Read the newest checkpoint from this checkpoint topic instead of a file.")
+    @Option(name: .long, help: "Read the newest checkpoint from this checkpoint topic instead of a file (default: none, read FILE).")
     var checkpointTopic: String?
 
     @Option(name: .long, help: "With --checkpoint-topic: the consumer group that wrote it.")
@@ -145,13 +145,14 @@ struct InspectCheckpoint: ParsableCommand {
 struct InspectSamples: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samples",
-        abstract: "Print samples from a JSON-lines file or a samples topic as a table."
+        abstract: "Print samples from a JSON-lines (.jsonl) or length-delimited protobuf (.pb) file, or a samples topic, as a table.",
+        discussion: "Records that are not samples are reported on standard error with their line (or byte offset, or partition and offset), and the command then exits 1."
     )
 
-    @Argument(help: "A JSON-lines file of samples (from replay --to-file); or use --samples-topic.")
+    @Argument(help: "A file of samples from replay --to-file: JSON lines, or length-delimited protobuf when it ends in .pb; or use --samples-topic.")
     var file: String?
 
-    @Option(name: .long, help: "Read this samples topic from the beginning instead of a file.")
+    @Option(name: .long, help: "Read this samples topic from the beginning instead of a file (default: none, read FILE).")
     var samplesTopic: String?
 
     @Option(name: .long, help: "How many samples to print.")
@@ -161,37 +162,90 @@ struct InspectSamples: ParsableCommand {
 
     func validate() throws {
         guard (file == nil) != (samplesTopic == nil) else { throw ValidationError("give a FILE or --samples-topic, not both") }
+        guard limit >= 1 else { throw ValidationError("--limit expects a number ≥ 1, got \(limit)") }
     }
 
     func run() throws {
-        var documents: [[UInt8]] = []
-        if let file {
+        var samples: [WeightedSampleRecord] = []
+        var unreadable: [String] = []
+        if let file, file.hasSuffix(".pb") {
+            var reader = ProtobufWireReader(bytes: try InputFile.bytes(file))
+            while samples.count < limit, !reader.atEnd {
+                let at = reader.index
+                do {
+                    var message = ProtobufWireReader(bytes: try reader.delimitedMessage())
+                    samples.append(WeightedSampleRecord(protobuf: try message.fields()))
+                } catch {
+                    // Past a broken length prefix nothing can be framed again.
+                    unreadable.append("byte \(at): \(error); the rest of the file cannot be framed")
+                    break
+                }
+            }
+        } else if let file {
             var reader = try LineReader(path: file)
-            while documents.count < limit, let line = reader.next() {
-                if !line.isEmpty { documents.append(Array(line.utf8)) }
+            var number = 0
+            while samples.count < limit, let line = reader.next() {
+                number += 1
+                guard !line.isEmpty else { continue }
+                if let sample = WeightedSampleRecord(json: Array(line.utf8)) {
+                    samples.append(sample)
+                } else {
+                    unreadable.append("line \(number): not a JSON sample" + (file.hasSuffix(".jsonl") ? "" : " (a protobuf file must end in .pb)"))
+                }
             }
         } else if let samplesTopic {
             var logger = Logger(label: "salience.inspect")
             logger.logLevel = .error
             let client = kafka.clientConfiguration(clientID: "salience-inspect")
+            try BrokerCheck.reachable(client, logger: logger)
             let partitions = try KafkaAdmin(configuration: client, logger: logger).describeTopic(samplesTopic, timeout: .seconds(15)).partitions
             let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client), logger: logger)
             defer { try? consumer.close() }
             try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: samplesTopic, partition: $0.id, offset: KafkaOffset.beginning) })
             let deadline = ContinuousClock.now + .seconds(10)
-            while documents.count < limit, ContinuousClock.now < deadline {
-                documents += try consumer.poll(maxMessages: limit - documents.count, timeout: .milliseconds(200)).map(\.value)
+            while samples.count < limit, ContinuousClock.now < deadline {
+                for message in try consumer.poll(maxMessages: limit - samples.count, timeout: .milliseconds(200)) {
+                    if let sample = WeightedSampleRecord(json: message.value) {
+                        samples.append(sample)
+                    } else {
+                        unreadable.append("\(samplesTopic)/\(message.partition) offset \(message.offset): not a JSON sample")
+                    }
+                }
             }
         }
-        print(String(format: "%-10@ %-12@ %-12@ %-5@ %9@ %9@ %9@ %9@ %9@ %9@ %8@", "type", "user", "item", "label", "weight",
-                     "objective", "expert", "class", "popular", "sampling", "model p"))
-        for document in documents {
-            guard let sample = WeightedSampleRecord(json: document) else { continue }
-            print(String(format: "%-10@ %-12@ %-12@ %-5d %9.4f %9.4f %9.3f %9.3f %9.3f %9.2f %8.4f",
-                         sample.type, String(sample.userID.prefix(12)), String(sample.itemID.prefix(12)), sample.label,
-                         sample.weight, sample.objective["weight"] ?? 0, sample.objective["expert"] ?? 0,
-                         sample.objective["class_balance"] ?? 0, sample.objective["popularity"] ?? 0,
-                         sample.sampling["weight"] ?? 0, sample.modelScore))
+        print(SampleTable(samples).render())
+        guard unreadable.isEmpty else {
+            for entry in unreadable.prefix(10) { FileHandle.standardError.write(Data("not a sample: \(entry)\n".utf8)) }
+            throw CommandError("\(unreadable.count) record\(unreadable.count == 1 ? "" : "s") could not be read as samples (listed above)")
         }
+    }
+}
+
+/// Samples as a table with aligned columns.
+struct SampleTable {
+    let samples: [WeightedSampleRecord]
+
+    init(_ samples: [WeightedSampleRecord]) {
+        self.samples = samples
+    }
+
+    /// The header line and a line per sample; text columns left-aligned, numbers right-aligned.
+    func render() -> String {
+        let header = ["type", "user", "item", "label", "weight", "objective", "expert", "class", "popular", "sampling", "model p"]
+        let rows = samples.map { sample -> [String] in
+            [sample.type, String(sample.userID.prefix(12)), String(sample.itemID.prefix(12)), String(sample.label),
+             String(format: "%.4f", sample.weight), String(format: "%.4f", sample.objective["weight"] ?? 0),
+             String(format: "%.3f", sample.objective["expert"] ?? 0), String(format: "%.3f", sample.objective["class_balance"] ?? 0),
+             String(format: "%.3f", sample.objective["popularity"] ?? 0), String(format: "%.2f", sample.sampling["weight"] ?? 0),
+             String(format: "%.4f", sample.modelScore)]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.indices.map { column in
+                let padding = String(repeating: " ", count: widths[column] - cells[column].count)
+                return column < 3 ? cells[column] + padding : padding + cells[column]
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }

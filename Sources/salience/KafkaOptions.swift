@@ -7,7 +7,7 @@ struct KafkaOptions: ParsableArguments {
     @Option(name: .long, help: "Bootstrap servers, host:port[,host:port…] (kafka.bootstrap_servers; default localhost:9092).")
     var bootstrap: String?
 
-    @Option(name: .customLong("kafka"), help: "A librdkafka property as key=value (repeatable), e.g. security.protocol=SASL_SSL.")
+    @Option(name: .customLong("kafka"), help: "A librdkafka property as key=value (repeatable), e.g. security.protocol=SASL_SSL (default: none).")
     var properties: [String] = []
 
     func validate() throws {

@@ -32,13 +32,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "end (the high watermarks at start-up) or an RFC 3339 time.")
     var until: String = "end"
 
-    @Option(name: .long, help: "A checkpoint file to start its partition from (repeatable); the partition then starts at the checkpoint's offset.")
+    @Option(name: .long, help: "A checkpoint file to start its partition from (repeatable); the partition then starts at the checkpoint's offset (default: none, every partition from empty state).")
     var state: [String] = []
 
-    @Option(name: .long, help: "Write samples to this file: JSON lines (*.jsonl) or length-delimited protobuf (*.pb, Schemas/weighted_sample.proto).")
+    @Option(name: .long, help: "Write samples to this file: JSON lines (*.jsonl) or length-delimited protobuf (*.pb, Schemas/weighted_sample.proto); this or --to-topic is required.")
     var toFile: String?
 
-    @Option(name: .long, help: "Write samples to this topic (co-partitioned, keyed by user).")
+    @Option(name: .long, help: "Write samples to this topic (co-partitioned, keyed by user); this or --to-file is required.")
     var toTopic: String?
 
     @OptionGroup var settings: SettingsOptions

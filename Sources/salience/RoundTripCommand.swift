@@ -13,7 +13,7 @@ struct RoundTripCommand: AsyncParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
-    @Option(name: .long, help: "The topic to write and read.")
+    @Option(name: .long, help: "The topic to write and read (required).")
     var topic: String
 
     @Option(name: .long, help: "How many messages to produce.")
@@ -29,6 +29,7 @@ struct RoundTripCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "salience.roundtrip")
         let client = kafka.clientConfiguration(clientID: "salience-roundtrip")
+        try BrokerCheck.reachable(client, logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let failures = Counter()
         for index in 0..<count {

@@ -40,8 +40,9 @@ struct RunCommand: AsyncParsableCommand {
                 metricsFactory: PrometheusMetricsFactory.salience(registry: registry)
             )
         } catch let error as PipelineError {
-            throw ValidationError(error.message)
+            throw CommandError(error.message)
         }
+        try BrokerCheck.reachable(loaded.settings.pipeline.kafka, logger: logger)
         // Graceful shutdown runs in reverse order: the pipeline drains first,
         // and the endpoint answers until it has.
         var services: [any Service] = []
@@ -54,6 +55,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         services.append(PipelineService(engine: engine))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let progress = RunProgress.wanted ? Task { await RunProgress.report(engine) } : nil
+        defer { progress?.cancel() }
         try await group.run()
         let statistics = engine.statistics.snapshot
         logger.info("summary", metadata: [
@@ -83,7 +86,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: "Model export topic (models_topic; default salience-models).")
     var modelsTopic: String?
 
-    @Option(name: .long, help: "Also keep checkpoints and model exports in this directory (checkpoint_directory).")
+    @Option(name: .long, help: "Also keep checkpoints and model exports in this directory (checkpoint_directory; default: none, topics only).")
     var checkpointDir: String?
 
     @Option(name: .long, help: "exactly_once, transactional or at_least_once (delivery; default exactly_once).")

@@ -6,16 +6,16 @@ import SalienceOperations
 /// The configuration file, `--set` overrides and log flags shared by the
 /// commands that read settings (run, replay, inspect checkpoint, config).
 struct SettingsOptions: ParsableArguments {
-    @Option(name: .long, help: "A YAML configuration file (Schemas/config.schema.json); $SALIENCE_CONFIG when absent.")
+    @Option(name: .long, help: "A YAML configuration file (Schemas/config.schema.json); default: $SALIENCE_CONFIG, else none (built-in defaults).")
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Set any key, e.g. --set estimator.features.bits=22 (repeatable; wins over the file and the environment).", valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set any key, e.g. --set estimator.features.bits=22 (repeatable; wins over the file and the environment; default: none).", valueName: "key=value"))
     var assignments: [String] = []
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (log.level).")
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (log.level; default: info).")
     var logLevel: String?
 
-    @Option(name: .long, help: "text or json (log.format).")
+    @Option(name: .long, help: "text or json (log.format; default: text).")
     var logFormat: String?
 
     func validate() throws {

@@ -91,6 +91,11 @@ struct SettingsLoaderTests {
         ("estimator:\n  features:\n    bits: \"20\"", "estimator.features.bits: got the string \"20\", expected an integer in 8...28"),
         ("estimator:\n  sampling:\n    target_rate: 0", "estimator.sampling.target_rate: got 0, expected a number in (0, 1]"),
         ("estimator:\n  sampling:\n    enabled: maybe", "estimator.sampling.enabled: got maybe, expected true or false"),
+        // YAML 1.1's bare booleans are refused like the quoted string (YAML 1.2 reads them as strings).
+        ("estimator:\n  sampling:\n    enabled: yes", "estimator.sampling.enabled: got yes, expected true or false"),
+        ("estimator:\n  sampling:\n    enabled: no", "estimator.sampling.enabled: got no, expected true or false"),
+        ("http:\n  enabled: on", "http.enabled: got on, expected true or false"),
+        ("http:\n  enabled: off", "http.enabled: got off, expected true or false"),
         ("delivery: exactly-once", "delivery: got exactly-once, expected one of exactly_once, transactional, at_least_once"),
         ("session_timeout: 10", "session_timeout: got 10, expected a duration like 500ms, 30s, 15m, 6h or 1d"),
         ("estimator:\n  positive_types: [click, buy]", "estimator.positive_types: got the list [click, buy], expected a list of one or more of impression, view, click, cart, fav, purchase"),

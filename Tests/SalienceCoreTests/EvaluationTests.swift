@@ -134,14 +134,14 @@ struct TrainerHashingTests {
 
 @Suite("Evaluation: delayed-feedback label variants")
 struct DelayedFeedbackEvaluationTests {
-    static func evaluate(window: Duration) -> DelayedFeedbackEvaluation.Result {
+    static func evaluate(window: Duration, rebuildEveryEvents: Int = 1000) -> DelayedFeedbackEvaluation.Result {
         var estimator = EstimatorConfiguration()
         estimator.features.bits = 16
         estimator.logQBucketBits = 12
         estimator.sketchEpsilon = 0.01
         estimator.labels.window = window
         estimator.allowedLateness = .zero
-        estimator.negatives.rebuildEveryEvents = 1000
+        estimator.negatives.rebuildEveryEvents = rebuildEveryEvents
         let events = TrainingValueEvaluationTests.events
         return DelayedFeedbackEvaluation(estimator: estimator, trainer: .init(passes: 2, bits: 16), negativesPerPositive: 3)
             .run(training: Array(events.prefix(10_000)), holdout: Array(events.dropFirst(10_000)))
@@ -168,6 +168,17 @@ struct DelayedFeedbackEvaluationTests {
             let popular = try #require(variant.rankingAUCPopular, "\(variant.name)")
             #expect((0...1).contains(uniform) && (0...1).contains(popular), "\(variant.name)")
         }
+    }
+
+    @Test("A training stream shorter than the sampler's first rebuild draws no negative, and the result says so")
+    func negativesThatCannotBeDrawnAreReported() throws {
+        let drawn = Self.evaluate(window: .seconds(60))
+        #expect(drawn.warnings.isEmpty)
+        let starved = Self.evaluate(window: .seconds(60), rebuildEveryEvents: 20_000)
+        let byName = Dictionary(uniqueKeysWithValues: starved.variants.map { ($0.name, $0) })
+        #expect(byName["attribution+negatives"] == byName["attribution"].map { var same = $0; same.name = "attribution+negatives"; return same })
+        #expect(starved.warnings.count == 1)
+        #expect(starved.warnings.first?.contains("fewer than negatives.rebuild_every_events (20000)") == true, "\(starved.warnings)")
     }
 
     @Test("A holdout shorter than the window grades nothing rather than a biased set")

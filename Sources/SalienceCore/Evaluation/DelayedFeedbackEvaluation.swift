@@ -40,6 +40,8 @@ public struct DelayedFeedbackEvaluation: Sendable {
         public var negativesPerPositive: Int
         /// Empty when no holdout exposure had its whole window inside the holdout.
         public var variants: [VariantResult]
+        /// Variants that cannot differ from another on this data, and why (empty when each can).
+        public var warnings: [String] = []
     }
 
     /// The estimator's settings: its `labels` window, types and bound apply
@@ -96,6 +98,16 @@ public struct DelayedFeedbackEvaluation: Sendable {
             ("fake_negative (unweighted)", examples(fake)),
             ("fake_negative", examples(fake) { $0.components.delayedFeedback }),
         ]
+        var warnings: [String] = []
+        if negativesPerPositive > 0, !attributed.contains(where: { $0.origin == .sampledNegative }) {
+            let rebuild = withNegatives.negatives.rebuildEveryEvents
+            warnings.append(
+                "attribution+negatives drew no negative, so it is the same as attribution: "
+                    + (training.count < rebuild
+                        ? "the \(training.count) training events are fewer than negatives.rebuild_every_events (\(rebuild)), so the sampler never had a catalogue to draw from; lower it (--set estimator.negatives.rebuild_every_events=N) or train on more events"
+                        : "no training event was a positive that negatives are drawn for")
+            )
+        }
         let holdoutEvents = holdoutExposures.map { Self.event(of: $0, in: holdout, items: items) }
         let holdoutLabels = holdoutExposures.map { $0.label == 1 }
         let converted = zip(holdoutEvents, holdoutLabels).filter(\.1).map(\.0)
@@ -110,7 +122,8 @@ public struct DelayedFeedbackEvaluation: Sendable {
             variants: variants.map { name, examples in
                 grade(name, examples, populationPositives: populationPositives, populationCount: trainingExposures.count,
                       holdout: holdoutEvents, labels: holdoutLabels, rankingQueries: rankingQueries)
-            }
+            },
+            warnings: warnings
         )
     }
 

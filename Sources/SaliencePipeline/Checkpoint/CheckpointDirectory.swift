@@ -11,6 +11,30 @@ struct CheckpointDirectory {
         URL(fileURLWithPath: path).appendingPathComponent(key + suffix)
     }
 
+    /// Creates the directory if needed and proves it writable (a probe file
+    /// written and removed), so a bad path fails at start-up, not at the first checkpoint.
+    ///
+    /// - Throws: ``PipelineError`` naming the directory, the reason and the setting.
+    func prepare() throws {
+        func refuse(_ reason: String) -> PipelineError {
+            PipelineError(
+                .invalidConfiguration,
+                "checkpoint_directory \(path) cannot be written (\(reason)); give a writable directory with --checkpoint-dir or leave it unset"
+            )
+        }
+        func lastError() -> String { String(cString: strerror(errno)).lowercased() }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST { throw refuse("\(prefix): \(lastError())") }
+        }
+        let probe = path + "/.salience-write-probe-\(getpid())"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw refuse(lastError()) }
+        close(descriptor)
+        unlink(probe)
+    }
+
     /// Where the checkpoint of `key` is kept.
     func checkpointPath(key: String) -> String {
         url(key: key, suffix: ".checkpoint").path

@@ -26,6 +26,7 @@ public final class PipelineEngine: Sendable {
     public init(configuration: PipelineConfiguration, logger: Logger, metricsFactory: (any MetricsFactory)? = nil) throws {
         let errors = configuration.validationErrors()
         guard errors.isEmpty else { throw PipelineError(.invalidConfiguration, errors.joined(separator: "; ")) }
+        if let directory = configuration.checkpointDirectory { try CheckpointDirectory(path: directory).prepare() }
         self.configuration = configuration
         self.logger = logger
         metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
