@@ -64,7 +64,10 @@ struct ImportCommand: AsyncParsableCommand {
         } else {
             lines = nil
         }
-        let sink = try RecordSink(path: toFile, kafka: kafka.clientConfiguration(clientID: "salience-import"), logger: Logger(label: "salience.import"))
+        let client = kafka.clientConfiguration(clientID: "salience-import")
+        let logger = Logger(label: "salience.import")
+        let sink = try RecordSink(path: toFile, kafka: client, logger: logger)
+        let retention = toFile == nil ? try RetentionCheck(topic: topic, client: client, logger: logger) : nil
         let interruption = Interruption()
         let topic = self.topic
         func write(_ event: BehaviorEvent) throws {
@@ -128,6 +131,12 @@ struct ImportCommand: AsyncParsableCommand {
         let delivery = toFile == nil ? "\(outcome.delivered) delivered, \(outcome.notDelivered) not delivered" : "written to \(outcome.destination)"
         print("\(interrupted ? "interrupted: " : "")imported \(imported) events\(byType.isEmpty ? "" : " (\(byType))") from \(rows) rows; \(badRows) bad rows; \(delivery)")
 
+        if let evicted = retention?.evicted(), evicted > 0 {
+            FileHandle.standardError.write(Data((
+                "warning: the broker no longer holds the oldest \(evicted) of the events just imported to '\(topic)' (its retention dropped them; "
+                    + "librdkafka's embedded broker keeps about 5 MiB per partition): use a topic with more partitions or a broker with more retention\n"
+            ).utf8))
+        }
         if interrupted { throw ExitCode(Interruption.exitCode) }
         if stoppedAtBadRow { throw ExitCode.failure }
         if let refusal { throw refusal }

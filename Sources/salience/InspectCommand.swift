@@ -62,15 +62,17 @@ struct InspectCheckpoint: ParsableCommand {
         let bytes: [UInt8]
         if let file {
             source = file
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            bytes = try InputFile.bytes(file, what: "checkpoint file")
         } else {
             var logger = Logger(label: "salience.inspect")
             logger.logLevel = .error
             var client = try loadedSettings().pipeline.kafka
             client.clientID = "salience-inspect"
+            try BrokerCheck.reachable(client, logger: logger)
             let store = CheckpointStore(kafka: client, topic: checkpointTopic!, logger: logger)
             guard let newest = try store.newest(group: group, topic: topic, partition: partition) else {
-                print("no valid checkpoint of \(group)/\(topic)/\(partition) in \(checkpointTopic!)")
+                print("no valid checkpoint of \(group)/\(topic)/\(partition) in \(checkpointTopic!):")
+                for line in try store.survey(group: group, topic: topic, partition: partition) { print("  " + line) }
                 throw ExitCode.failure
             }
             source = "\(checkpointTopic!) (newest of \(group)/\(topic)/\(partition))"

@@ -19,8 +19,7 @@ public struct CheckpointStore {
     ///
     /// - Returns: the checkpoint and its framed bytes, or `nil` when there is none.
     public func newest(group: String, topic input: String, partition: Int32) throws -> (checkpoint: PartitionCheckpoint, bytes: [UInt8])? {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        let partitions = Int32(try admin.describeTopic(topic, timeout: .seconds(15)).partitions.count)
+        let partitions = try partitionCount()
         let reader = try PartitionReader(kafka: kafka, logger: logger)
         return try ChunkedRecords.newest(
             key: PartitionCheckpoint.key(group: group, topic: input, partition: partition),
@@ -28,5 +27,19 @@ public struct CheckpointStore {
         ) { record in
             (try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), record.bytes)
         }
+    }
+
+    /// What the topic holds of a partition's checkpoints, one line per
+    /// record: the chunks missing, and whether they were torn by a crash or
+    /// evicted by the broker's retention. For when ``newest(group:topic:partition:)`` finds none.
+    public func survey(group: String, topic input: String, partition: Int32) throws -> [String] {
+        try ChunkedRecords.survey(
+            key: PartitionCheckpoint.key(group: group, topic: input, partition: partition), topic: topic,
+            partitions: try partitionCount(), reader: try PartitionReader(kafka: kafka, logger: logger)
+        ).lines
+    }
+
+    private func partitionCount() throws -> Int32 {
+        Int32(try KafkaAdmin(configuration: kafka, logger: logger).describeTopic(topic, timeout: .seconds(15)).partitions.count)
     }
 }

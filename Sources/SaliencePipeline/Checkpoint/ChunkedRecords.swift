@@ -15,6 +15,11 @@ enum ChunkedRecords {
         Int32(XXHash64.hash(key, seed: 0xC4EC_4F01) % UInt64(partitions))
     }
 
+    /// How many chunks a record of `bytes` bytes is written in.
+    static func chunks(_ bytes: Int, maxChunkBytes: Int) -> Int {
+        max(1, (bytes + maxChunkBytes - 1) / maxChunkBytes)
+    }
+
     /// Produces the record's chunks. `onDelivery` runs once per chunk.
     static func write(
         _ bytes: [UInt8],
@@ -28,7 +33,7 @@ enum ChunkedRecords {
         onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void
     ) throws {
         let slot = id % 2
-        let count = max(1, (bytes.count + maxChunkBytes - 1) / maxChunkBytes)
+        let count = chunks(bytes.count, maxChunkBytes: maxChunkBytes)
         let partition = partition(of: key, partitions: partitions)
         for index in 0..<count {
             let chunk = Array(bytes[(index * maxChunkBytes)..<min(bytes.count, (index + 1) * maxChunkBytes)])
@@ -131,6 +136,82 @@ enum ChunkedRecords {
             }
         }
         return results
+    }
+}
+
+extension ChunkedRecords {
+    /// What a record topic holds of one key's records, chunk by chunk: for
+    /// telling a user why none can be read (torn by a crash, or evicted by
+    /// the broker's retention).
+    struct Survey {
+        /// One record id's chunks found.
+        struct Found {
+            let id: UInt64
+            let count: Int
+            let present: Set<Int>
+        }
+
+        let location: KafkaTopicPartition
+        let low: Int64
+        let high: Int64
+        /// Newest record first.
+        let records: [Found]
+
+        /// A sentence per record, naming the chunks missing.
+        var lines: [String] {
+            guard !records.isEmpty else {
+                return ["\(location) (offsets \(low)..<\(high)) holds no chunk of it"]
+            }
+            return records.map { record in
+                let missing = (0..<record.count).filter { !record.present.contains($0) }
+                guard !missing.isEmpty else { return "record \(record.id): all \(record.count) chunks present, but refused (see the warning above)" }
+                let lowest = record.present.min() ?? record.count
+                let evicted = low > 0 && missing.allSatisfy { $0 < lowest }
+                return "record \(record.id): \(record.present.count) of \(record.count) chunks present; missing \(Self.ranges(missing))"
+                    + (evicted ? " — evicted: \(location) now starts at offset \(low) (the broker's retention dropped its head)" : " — torn (a crash while it was written)")
+            }
+        }
+
+        private static func ranges(_ numbers: [Int]) -> String {
+            var parts: [String] = []
+            var start = numbers.first ?? 0
+            var previous = start
+            for number in numbers.dropFirst() + [Int.min] {
+                if number == previous + 1 {
+                    previous = number
+                    continue
+                }
+                parts.append(start == previous ? "\(start)" : "\(start)–\(previous)")
+                start = number
+                previous = number
+            }
+            return parts.joined(separator: ", ")
+        }
+    }
+
+    /// Reads the whole partition that holds `key` and lists its records' chunks.
+    static func survey(key: String, topic: String, partitions: Int32, reader: PartitionReader) throws -> Survey {
+        let location = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
+        let (low, high) = try reader.watermarks(location)
+        var counts: [UInt64: Int] = [:]
+        var present: [UInt64: Set<Int>] = [:]
+        try reader.scanBackward(location) { messages in
+            for message in messages {
+                guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
+                      messageKey.hasPrefix(key + "#"),
+                      let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
+                      let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
+                      let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init)
+                else { continue }
+                counts[id] = count
+                present[id, default: []].insert(index)
+            }
+            return false
+        }
+        return Survey(
+            location: location, low: low, high: high,
+            records: counts.keys.sorted(by: >).map { Survey.Found(id: $0, count: counts[$0]!, present: present[$0]!) }
+        )
     }
 }
 

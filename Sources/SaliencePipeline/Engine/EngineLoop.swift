@@ -25,6 +25,11 @@ final class EngineLoop: @unchecked Sendable {
     private let deliveries: DeliveryAccounting
     private var transactionOpen = false
     private var restoreFailure: (any Error)?
+    /// Where each checkpoint just written starts in the checkpoint topic, to
+    /// find out whether the topic kept all of it.
+    private var writtenCheckpoints: [KafkaTopicPartition: WrittenCheckpoint] = [:]
+    /// Partitions whose eviction was already reported as an error (later ones are warnings).
+    private var evictionReported: Set<KafkaTopicPartition> = []
     /// Encodes each sample into the same buffer: librdkafka copies the bytes,
     /// so the buffer is unshared again by the next sample.
     private var sampleWriter = JSONWriter(capacity: 1024)
@@ -305,16 +310,54 @@ final class EngineLoop: @unchecked Sendable {
         for task in tasks { task.markCheckpointed() }
         metrics.checkpoints.increment(by: Int64(tasks.count))
         statistics.update { $0.checkpoints += tasks.count }
+        checkRetention(of: tasks)
+    }
+
+    /// Says so loudly when the checkpoint topic no longer holds the first
+    /// chunks of a checkpoint just written (a broker whose retention is
+    /// smaller than the state, as the embedded broker's 5 MiB per
+    /// partition): that checkpoint can never be restored, and the error should
+    /// come now, not at the next restore.
+    private func checkRetention(of tasks: [PartitionTask]) {
+        for task in tasks {
+            guard let written = writtenCheckpoints.removeValue(forKey: task.partition), let first = written.firstOffset.value else { continue }
+            guard let low = try? reader.watermarks(written.location).low, low > first else { continue }
+            metrics.checkpointsEvicted.increment()
+            statistics.update { $0.checkpointsEvicted += 1 }
+            let message: Logger.Message = "checkpoint cannot be restored: the checkpoint topic already evicted part of it"
+            let metadata: Logger.Metadata = [
+                "salience.partition": "\(task.partition)",
+                "salience.checkpoint.bytes": "\(written.bytes)",
+                "salience.checkpoint.chunks": "\(written.chunks)",
+                "salience.checkpoint.location": "\(written.location) from offset \(first), which now starts at offset \(low)",
+                "salience.fix": "\(CheckpointRetention.advice(bytes: written.bytes))",
+            ]
+            if evictionReported.insert(task.partition).inserted {
+                logger.error(message, metadata: metadata)
+            } else {
+                logger.warning(message, metadata: metadata)
+            }
+        }
     }
 
     private func write(_ checkpoint: PartitionCheckpoint, of task: PartitionTask) throws {
         let bytes = checkpoint.encoded(fingerprint: fingerprint)
         partitionGauges[task.partition]?.checkpointBytes.record(bytes.count)
         let key = checkpoint.key
+        let partitions = partitionCounts[configuration.checkpointTopic]!
+        let written = WrittenCheckpoint(
+            location: KafkaTopicPartition(topic: configuration.checkpointTopic, partition: ChunkedRecords.partition(of: key, partitions: partitions)),
+            bytes: bytes.count, chunks: ChunkedRecords.chunks(bytes.count, maxChunkBytes: configuration.maxMessageBytes)
+        )
+        writtenCheckpoints[task.partition] = written
+        let recordDelivery = self.recordDelivery
         try ChunkedRecords.write(
             bytes, key: key, id: task.nextRecordID, topic: configuration.checkpointTopic,
-            partitions: partitionCounts[configuration.checkpointTopic]!, maxChunkBytes: configuration.maxMessageBytes,
-            producer: producer, onDelivery: recordDelivery
+            partitions: partitions, maxChunkBytes: configuration.maxMessageBytes,
+            producer: producer, onDelivery: { result in
+                if case .success(let receipt) = result { written.firstOffset.lower(to: receipt.offset) }
+                recordDelivery(result)
+            }
         )
         let export = try ModelExport(task.estimator).jsonData()
         let watermark = task.estimator.watermark.map(String.init) ?? ""

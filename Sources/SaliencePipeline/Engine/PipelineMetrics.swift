@@ -19,6 +19,8 @@ public final class PipelineMetrics: Sendable {
     let samplesNotKept: Counter
     private let deadLettersByReason: [String: Counter]
     let checkpoints: Counter
+    /// Checkpoints whose first chunks the checkpoint topic no longer held right after they were written.
+    let checkpointsEvicted: Counter
     let transactionsCommitted: Counter
     let transactionsAborted: Counter
     let partitionsAssigned: Counter
@@ -57,6 +59,7 @@ public final class PipelineMetrics: Sendable {
             ($0.rawValue, Counter(label: "salience_dead_letters_total", dimensions: [("reason", $0.rawValue)], factory: factory))
         })
         checkpoints = Counter(label: "salience_checkpoints_total", factory: factory)
+        checkpointsEvicted = Counter(label: "salience_checkpoints_evicted_total", factory: factory)
         transactionsCommitted = Counter(label: "salience_transactions_total", dimensions: [("outcome", "committed")], factory: factory)
         transactionsAborted = Counter(label: "salience_transactions_total", dimensions: [("outcome", "aborted")], factory: factory)
         partitionsAssigned = Counter(label: "salience_rebalance_partitions_total", dimensions: [("change", "assigned")], factory: factory)

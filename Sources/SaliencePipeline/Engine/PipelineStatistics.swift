@@ -14,6 +14,8 @@ public final class PipelineStatistics: Sendable {
         public var deadLettersByReason: [String: Int] = [:]
         public var deadLettersSuppressed = 0
         public var checkpoints = 0
+        /// Checkpoints the checkpoint topic had already evicted (in part) once written: they cannot be restored.
+        public var checkpointsEvicted = 0
         public var rebalances = 0
         public var restoredFromCheckpoint = 0
         public var deliveryFailures = 0
