@@ -106,7 +106,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let outcome = try sink.finish(complete: !summary.stopped)
         let elapsed = clock.now - began
         let destination = toFile == nil ? "\(outcome.delivered) delivered to \(toTopic), \(outcome.notDelivered) not delivered" : "written to \(outcome.destination)"
-        print("\(summary.stopped ? "interrupted: " : "")replayed \(summary.events) events from \(ranges.filter { $0.count > 0 }.count) partitions: \(summary.samples) samples (\(destination)), \(summary.notKept) not kept by sampling, \(summary.deadLetters) dead letters, in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
+        print("\(summary.stopped ? "interrupted: " : "")replayed \(summary.events) events from \(ranges.filter { $0.count > 0 }.count) partitions: \(summary.samples) samples (\(destination)), \(summary.notKept) not kept by sampling, \(summary.deadLetters) dead letters," + String(format: " in %.1f s", elapsed.totalSeconds))
         if summary.stopped { throw ExitCode(Interruption.exitCode) }
         if outcome.notDelivered > 0 { throw CommandError("\(outcome.notDelivered) of \(summary.samples) samples were not delivered to \(toTopic)") }
     }
