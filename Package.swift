@@ -39,6 +39,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .systemLibrary(name: "CSalienceIntrinsics"),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "SalienceCore",
             dependencies: ["CSalienceIntrinsics"],
@@ -48,6 +53,7 @@ let package = Package(
             name: "SaliencePipeline",
             dependencies: [
                 "SalienceCore",
+                "CZlib",
                 "SalienceKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -6,25 +6,43 @@ import Testing
 
 @Suite(.timeLimit(.minutes(5)))
 struct CheckpointRetentionTests {
-    /// With the default estimator (about 40 MB of state) the embedded broker's
-    /// 5 MiB partitions cannot keep a checkpoint: the run says so at the first
-    /// checkpoint it writes, not later when a restore finds nothing.
-    @Test func aCheckpointTheTopicCannotKeepIsReportedWhenItIsWritten() async throws {
+    /// Checkpoints that together outgrow what the checkpoint topic keeps (here
+    /// sixteen partitions' default-size checkpoints of several hundred KiB each, written
+    /// at shutdown to a one-partition checkpoint topic on the embedded broker,
+    /// which keeps about 5 MiB) cannot all be restored: the run says so when it
+    /// writes them, not later when a restore finds nothing.
+    @Test func checkpointsTheTopicCannotKeepAreReportedWhenTheyAreWritten() async throws {
+        let harness = try PipelineHarness(partitions: 16, brokers: 1)
+        try harness.cluster.createTopic("small-checkpoints", partitions: 1)
+        let events = PipelineHarness.synthetic(40_000, users: 400_000, items: 800_000, seed: 3)
+        try harness.produce(events)
+        var configuration = harness.configuration()
+        configuration.checkpointTopic = "small-checkpoints"
+        configuration.checkpointEveryEvents = 1_000_000
+        configuration.estimator = EstimatorConfiguration()
+        let statistics = try await harness.run(configuration, timeout: .seconds(240)) { $0.samplesOut >= events.count }
+        #expect(statistics.samplesOut == events.count)
+        #expect(statistics.checkpoints == 16)
+        let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: harness.kafka), logger: harness.logger)
+        defer { try? reader.close() }
+        let kept = try reader.watermarks(of: KafkaTopicPartition(topic: "small-checkpoints", partition: 0), timeout: .seconds(10))
+        #expect(statistics.checkpointsEvicted >= 1, "\(statistics.checkpointsEvicted) of 16 reported; the topic keeps offsets \(kept.low)..<\(kept.high)")
+    }
+
+    /// The default estimator's state is about 40 MB in memory, but compressed
+    /// a checkpoint of a partition that has seen little fits the embedded broker.
+    @Test func aDefaultSizeCheckpointOfALittleTrafficFitsTheEmbeddedBroker() async throws {
         let harness = try PipelineHarness(partitions: 1, brokers: 1)
-        try harness.produce(PipelineHarness.synthetic(50, seed: 3))
+        try harness.produce(PipelineHarness.synthetic(500, seed: 3))
         var configuration = harness.configuration()
         configuration.estimator = EstimatorConfiguration()
-        let statistics = try await harness.run(configuration) { $0.samplesOut >= 50 }
+        let statistics = try await harness.run(configuration) { $0.samplesOut >= 500 }
         #expect(statistics.checkpoints == 1)
-        #expect(statistics.checkpointsEvicted == 1)
-
-        // And a small state that fits is not reported (a cluster of its own: the
-        // first run's samples would suppress this run's output).
-        let small = try PipelineHarness(partitions: 1, brokers: 1)
-        try small.produce(PipelineHarness.synthetic(50, seed: 3))
-        let fitting = try await small.run(small.configuration()) { $0.samplesOut >= 50 }
-        #expect(fitting.checkpoints == 1)
-        #expect(fitting.checkpointsEvicted == 0)
+        #expect(statistics.checkpointsEvicted == 0)
+        let stored = try CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
+            .newest(group: configuration.group, topic: harness.events, partition: 0)
+        #expect(stored?.checkpoint.nextOffset == 500)
+        #expect((stored?.bytes.count ?? .max) < 1 << 20, "compressed: \(stored?.bytes.count ?? -1) bytes")
     }
 
     /// Missing chunks are named, and told apart: below the partition's start

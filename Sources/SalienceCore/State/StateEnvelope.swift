@@ -4,7 +4,8 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 1)
+/// 8       2     format version, little-endian (currently 2: a checkpoint's
+///               payload is zlib-compressed; version 1 checkpoints are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload
@@ -12,7 +13,7 @@
 /// ```
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
-    public static let formatVersion: UInt16 = 1
+    public static let formatVersion: UInt16 = 2
     static let headerSize = 26
     static let trailerSize = 4
 
@@ -61,7 +62,10 @@ public enum StateEnvelope {
     public static func open(_ bytes: [UInt8], expectedFingerprint: UInt64?) throws -> [UInt8] {
         let header = try header(of: bytes)
         guard header.formatVersion == formatVersion else {
-            throw StateDecodingError(.unsupportedVersion, "format version \(header.formatVersion); this build reads version \(formatVersion)")
+            throw StateDecodingError(
+                .unsupportedVersion,
+                "format version \(header.formatVersion); this build reads version \(formatVersion) only (state is not converted: replay the input, or start a new group or checkpoint directory)"
+            )
         }
         let available = UInt64(bytes.count - headerSize - trailerSize)
         guard header.payloadLength <= available else {

@@ -26,8 +26,9 @@ public struct PartitionCheckpoint: Sendable {
 
     public var key: String { Self.key(group: group, topic: topic, partition: partition) }
 
-    /// Framed bytes: the state envelope around group, topic, partition, next
-    /// offset and the estimator state, under the estimator's fingerprint.
+    /// Framed bytes: the state envelope, under the estimator's fingerprint,
+    /// around the uncompressed size (u64) and the zlib stream of group, topic,
+    /// partition, next offset and the estimator state.
     public func encoded(fingerprint: UInt64) -> [UInt8] {
         var writer = BinaryWriter(capacity: estimatorState.count + 64)
         writer.write(group)
@@ -35,13 +36,25 @@ public struct PartitionCheckpoint: Sendable {
         writer.write(UInt32(bitPattern: partition))
         writer.write(nextOffset)
         writer.write(estimatorState)
-        return StateEnvelope.seal(writer.bytes, fingerprint: fingerprint)
+        var framed = BinaryWriter(capacity: 64)
+        framed.write(UInt64(writer.bytes.count))
+        var payload = framed.bytes
+        payload.append(contentsOf: Deflate.compress(writer.bytes))
+        return StateEnvelope.seal(payload, fingerprint: fingerprint)
     }
 
     /// Reads framed bytes, refusing truncated, corrupted, other-version and
     /// (when `expectedFingerprint` is given) other-configuration input.
     public static func decode(_ bytes: [UInt8], expectedFingerprint: UInt64?) throws -> PartitionCheckpoint {
-        let payload = try StateEnvelope.open(bytes, expectedFingerprint: expectedFingerprint)
+        let framed = try StateEnvelope.open(bytes, expectedFingerprint: expectedFingerprint)
+        var sizeReader = BinaryReader(framed)
+        let size = try sizeReader.read(UInt64.self)
+        let payload: [UInt8]
+        do {
+            payload = try Deflate.decompress(framed[8...], expectedCount: Int(clamping: size))
+        } catch {
+            throw StateDecodingError(.malformed, error.description)
+        }
         var reader = BinaryReader(payload)
         let checkpoint = PartitionCheckpoint(
             group: try reader.read(String.self),

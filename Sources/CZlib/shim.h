@@ -1,0 +1,4 @@
+#ifndef SALIENCE_CZLIB_SHIM_H
+#define SALIENCE_CZLIB_SHIM_H
+#include <zlib.h>
+#endif
