@@ -4,7 +4,7 @@ import SalienceOperations
 import SaliencePipeline
 
 /// Every setting Salience reads, in the order `config print`, the schema and
-/// the README list them. Keys under `kafka.` that are not listed here are
+/// docs/configuration.md list them. Keys under `kafka.` that are not listed here are
 /// librdkafka properties and pass through unchanged.
 public enum SettingsCatalog {
     /// The section whose unlisted keys are librdkafka properties.
@@ -55,7 +55,7 @@ public enum SettingsCatalog {
             ) { settings, value in
                 if case .text(let path) = value { settings.pipeline.checkpointDirectory = path.isEmpty ? nil : path }
             },
-            .choice("delivery", \.pipeline.delivery, "The delivery guarantee (README, Delivery guarantees)."),
+            .choice("delivery", \.pipeline.delivery, "The delivery guarantee (docs/delivery.md)."),
             .integer("checkpoint_every_events", \.pipeline.checkpointEveryEvents, 1...100_000_000,
                      "Checkpoint a partition after this many events…"),
             .duration("checkpoint_every_event_time", \.pipeline.checkpointEveryEventTime,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates Schemas/examples/<schema-name>/*.json (and *.yaml) against
 Schemas/<schema-name>.schema.json (JSON Schema 2020-12): every valid-* example must
-validate, every invalid-* must not. The README's configuration examples (```yaml blocks
+validate, every invalid-* must not. The configuration examples of README.md and docs/configuration.md (```yaml blocks
 starting with `# salience.yaml`) and Docker/salience.yaml must validate against
 config.schema.json.
 Extra JSON files (one document per line) given on the command line as SCHEMA=FILE are
@@ -39,9 +39,10 @@ for directory in sorted((root / "examples").iterdir()):
                   + (f" ({errors[0].message})" if errors else ""), file=sys.stderr)
 
 config = validator("config")
-readme = (repository / "README.md").read_text()
-blocks = [block.split("\n```")[0] for block in readme.split("```yaml\n")[1:]]
-configs = [("README.md example %d" % n, block) for n, block in enumerate(blocks, 1) if block.startswith("# salience.yaml")]
+configs = []
+for document in ("README.md", "docs/configuration.md"):
+    blocks = [block.split("\n```")[0] for block in (repository / document).read_text().split("```yaml\n")[1:]]
+    configs += [("%s example %d" % (document, n), block) for n, block in enumerate(blocks, 1) if block.startswith("# salience.yaml")]
 configs.append(("Docker/salience.yaml", (repository / "Docker" / "salience.yaml").read_text()))
 for name, text in configs:
     errors = list(config.iter_errors(yaml.safe_load(text)))

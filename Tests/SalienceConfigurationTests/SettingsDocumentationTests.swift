@@ -2,7 +2,7 @@ import Foundation
 import SalienceConfiguration
 import Testing
 
-@Suite("Settings: schema and README")
+@Suite("Settings: schema, README and docs/configuration.md")
 struct SettingsDocumentationTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -12,19 +12,21 @@ struct SettingsDocumentationTests {
         #expect(committed == SettingsSchema.json(), "regenerate with: salience config schema > Schemas/config.schema.json")
     }
 
-    /// The README's YAML examples: fenced ```yaml blocks whose first line is `# salience.yaml`.
-    static func readmeExamples() throws -> [String] {
-        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
-        return readme.components(separatedBy: "```yaml\n").dropFirst().compactMap { block in
-            let body = block.components(separatedBy: "\n```").first ?? ""
-            return body.hasPrefix("# salience.yaml") ? body : nil
+    /// The documentation's YAML examples: fenced ```yaml blocks whose first line is `# salience.yaml`.
+    static func documentedExamples() throws -> [String] {
+        try ["README.md", "docs/configuration.md"].flatMap { name in
+            let text = try String(contentsOf: repository.appendingPathComponent(name), encoding: .utf8)
+            return text.components(separatedBy: "```yaml\n").dropFirst().compactMap { block in
+                let body = block.components(separatedBy: "\n```").first ?? ""
+                return body.hasPrefix("# salience.yaml") ? body : nil
+            }
         }
     }
 
-    @Test("Every configuration example in the README loads")
-    func readmeExamplesLoad() throws {
-        let examples = try Self.readmeExamples()
-        #expect(examples.count >= 2)
+    @Test("Every configuration example in the README and docs/configuration.md loads")
+    func documentedExamplesLoad() throws {
+        let examples = try Self.documentedExamples()
+        #expect(examples.count >= 3)
         for example in examples {
             let path = try SettingsLoaderTests.file(example)
             #expect(throws: Never.self) { _ = try SettingsLoader(file: path, environment: [:]).load() }
@@ -48,11 +50,11 @@ struct SettingsDocumentationTests {
         #expect(throws: Never.self) { _ = try docker.load() }
     }
 
-    @Test("The README's key table lists every key")
-    func readmeListsEveryKey() throws {
-        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+    @Test("The key table of docs/configuration.md lists every key with its default")
+    func documentationListsEveryKey() throws {
+        let table = try String(contentsOf: Self.repository.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         for key in SettingsCatalog.keys {
-            #expect(readme.contains("| `\(key.path)` | `\(key.defaultValue.text.isEmpty ? "none" : key.defaultValue.text)` |"), "\(key.path) missing or stale in README")
+            #expect(table.contains("| `\(key.path)` | `\(key.defaultValue.text.isEmpty ? "none" : key.defaultValue.text)` |"), "\(key.path) missing or stale in docs/configuration.md")
         }
     }
 

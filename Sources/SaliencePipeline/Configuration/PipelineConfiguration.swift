@@ -39,11 +39,11 @@ public struct PipelineConfiguration: Sendable {
     public var maxInFlightMessages: Int
     /// How long the producer waits to fill a batch of outputs (librdkafka's
     /// `linger.ms`): lower for latency, higher for fewer and larger requests.
-    /// Default: 1 ms (see README, Performance: 5 ms added 3-4 ms to the
+    /// Default: 1 ms (see docs/performance.md: 5 ms added 3-4 ms to the
     /// median latency and gained no throughput on the embedded broker).
     public var linger: Duration
     /// Whether the producer sends requests at once (`TCP_NODELAY`). Default:
-    /// `true` (see README, Performance: with Nagle's algorithm the idempotent
+    /// `true` (see docs/performance.md: with Nagle's algorithm the idempotent
     /// producer's requests waited for the broker's delayed acknowledgement
     /// about once a second, and p99 latency was 90-127 ms instead of 30-44).
     public var tcpNoDelay: Bool

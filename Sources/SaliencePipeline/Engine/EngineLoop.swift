@@ -143,7 +143,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         for output in [configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic] {
             guard let count = partitions(output) else {
-                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (see README, Topics)")
+                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (salience broker creates the default ones; see docs/configuration.md, Topics)")
             }
             partitionCounts[output] = count
         }

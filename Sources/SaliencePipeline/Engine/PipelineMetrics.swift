@@ -9,7 +9,7 @@ import SalienceKafka
 ///
 /// Names follow Prometheus conventions: `salience_events_total{type}`,
 /// `salience_samples_total`, `salience_dead_letters_total{reason}`,
-/// `salience_weight{component}` (histogram) and so on; the README lists them.
+/// `salience_weight{component}` (histogram) and so on; docs/operations.md lists them.
 public final class PipelineMetrics: Sendable {
     private let factory: any MetricsFactory
     private let eventsByType: [Counter]
