@@ -1,26 +1,35 @@
 #!/usr/bin/env python3
-"""A trainer that consumes Salience's weighted samples.
+"""A trainer that consumes Salience's weighted samples, with scikit-learn.
 
 It reads a samples topic to its end with read_committed isolation (so a
-transactional `salience run` never feeds it an aborted sample), trains a
-logistic model incrementally with each sample's weight, and writes the model
-as JSON. It can warm-start from a model Salience exported
-(`salience.model.v1`, from the models topic or `--checkpoint-dir`).
+transactional `salience run` never feeds it an aborted sample), turns each
+sample into Salience's hashed features (a sparse row of a SciPy CSR matrix,
+see salience_features.py), trains scikit-learn's `SGDClassifier(loss="log_loss")`
+with each sample's weight as `sample_weight`, and writes the model as JSON. It
+can warm-start from a model Salience exported (`salience.model.v1`, from the
+models topic or `--checkpoint-dir`).
 
     python3 trainer.py --bootstrap HOST:PORT --topic samples --output model.json
         [--warm-start partition.model.json] [--unweighted] [--learning-rate 0.05] [--l2 1e-4] [--epochs 1]
 
-Training is plain stochastic gradient descent on the weighted log-loss,
-`w_i -= lr * (weight * (p - y) + l2 * w_i)` for each active feature `i`, over
-samples in (partition, offset) order, so a run is reproducible.
+The classifier runs with a constant learning rate, L2 penalty `--l2`, no
+intercept (the hashed bias feature is one), and no shuffling: samples are seen
+in (partition, offset) order, so a run is reproducible. Per sample it takes
+scikit-learn's plain SGD step: predict with the current weights, scale every
+weight by (1 - lr * l2), then add -lr * weight * (p - y) * x.
 """
 import argparse
 import json
-import math
 import sys
 import time
+import warnings
 
+import numpy
+import sklearn
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from scipy.sparse import csr_matrix
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier
 
 from salience_features import FeatureSpec
 
@@ -59,30 +68,19 @@ def read_samples(bootstrap, topic, timeout_s=60):
     return [sample for p in partitions for _, sample in sorted(by_partition[p], key=lambda r: r[0])]
 
 
-def sigmoid(x):
-    return 1 / (1 + math.exp(-max(-35.0, min(35.0, x))))
+def features(spec, samples):
+    """The samples' hashed features as a CSR matrix (a feature hashed twice counts twice)."""
+    rows, columns = [], []
+    for row, sample in enumerate(samples):
+        for index in spec.indices(sample):
+            rows.append(row)
+            columns.append(index)
+    return csr_matrix((numpy.ones(len(rows)), (rows, columns)), shape=(len(samples), 1 << spec.bits))
 
 
-class LogisticModel:
-    def __init__(self, spec, learning_rate=0.05, l2=1e-4, weights=None):
-        self.spec = spec
-        self.learning_rate = learning_rate
-        self.l2 = l2
-        self.weights = dict(weights or {})
-
-    @classmethod
-    def warm_started(cls, export, **options):
-        return cls(FeatureSpec.from_export(export), weights=dict(zip(export["indices"], export["weights"])), **options)
-
-    def predict(self, indices):
-        return sigmoid(sum(self.weights.get(i, 0.0) for i in indices))
-
-    def step(self, sample, weight):
-        indices = self.spec.indices(sample)
-        error = self.predict(indices) - sample["label"]
-        for i in indices:
-            w = self.weights.get(i, 0.0)
-            self.weights[i] = w - self.learning_rate * (weight * error + self.l2 * w)
+def classifier(learning_rate, l2, epochs):
+    return SGDClassifier(loss="log_loss", penalty="l2", alpha=l2, learning_rate="constant", eta0=learning_rate,
+                         fit_intercept=False, shuffle=False, max_iter=max(1, epochs), tol=None, random_state=0)
 
 
 def main(argv=None):
@@ -97,37 +95,51 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=1, help="passes over the samples; 0 writes the starting model")
     args = parser.parse_args(argv)
 
-    options = {"learning_rate": args.learning_rate, "l2": args.l2}
+    coef = None
     if args.warm_start:
         with open(args.warm_start) as file:
             export = json.load(file)
         if export.get("format") != "salience.model.v1":
             raise SystemExit(f"{args.warm_start}: not a salience.model.v1 export")
-        model = LogisticModel.warm_started(export, **options)
+        spec = FeatureSpec.from_export(export)
+        coef = numpy.zeros(1 << spec.bits)
+        coef[export["indices"]] = export["weights"]
     else:
-        model = LogisticModel(FeatureSpec.default(), **options)
+        spec = FeatureSpec.default()
 
     samples = read_samples(args.bootstrap, args.topic)
-    for _ in range(args.epochs):
-        for sample in samples:
-            weight = 1.0 if args.unweighted else sample["weight"]
-            model.step(sample, weight)
+    x = features(spec, samples)
+    y = numpy.array([sample["label"] for sample in samples])
+    weights = numpy.ones(len(samples)) if args.unweighted else numpy.array([sample["weight"] for sample in samples])
+    if args.epochs > 0:
+        model = classifier(args.learning_rate, args.l2, args.epochs)
+        if len(set(y)) < 2:
+            raise SystemExit("the samples hold one label only; a classifier needs both")
+        with warnings.catch_warnings():
+            # --epochs is the number of passes asked for, not a convergence criterion.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x, y, coef_init=coef, sample_weight=weights)
+        coef = model.coef_[0]
+    elif coef is None:
+        coef = numpy.zeros(1 << spec.bits)
+    predictions = 1 / (1 + numpy.exp(-numpy.clip(x @ coef, -35, 35)))
+    loss = float(-numpy.mean(numpy.log(numpy.maximum(1e-15, numpy.where(y == 1, predictions, 1 - predictions))))) if len(y) else 0.0
     weight_sum = sum(sample["weight"] for sample in samples)
-    loss = sum(-math.log(max(1e-15, p if s["label"] else 1 - p))
-               for s in samples for p in [model.predict(model.spec.indices(s))]) / max(1, len(samples))
+    nonzero = numpy.flatnonzero(coef)
     result = {
         "samples": len(samples),
         "weight_sum": weight_sum,
         "weighted": not args.unweighted,
         "epochs": args.epochs,
         "training_log_loss": loss,
-        "feature_bits": model.spec.bits,
-        "weights": {str(i): w for i, w in sorted(model.weights.items())},
+        "feature_bits": spec.bits,
+        "library": f"scikit-learn {sklearn.__version__}",
+        "weights": {str(int(i)): float(coef[i]) for i in nonzero},
     }
     with open(args.output, "w") as file:
         json.dump(result, file)
     print(f"trained on {len(samples)} samples (weight sum {weight_sum:.1f}), "
-          f"training log-loss {loss:.4f}, {len(model.weights)} weights -> {args.output}")
+          f"training log-loss {loss:.4f}, {len(nonzero)} weights -> {args.output}")
 
 
 if __name__ == "__main__":
