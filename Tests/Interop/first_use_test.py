@@ -16,11 +16,17 @@ asserts the exit status, the summary and the files left behind:
   Foundation error dump;
 - `inspect samples` reads `.jsonl` and `.pb` files and reports a line that is
   not a sample;
-- `--version` and `/metrics` name the librdkafka version.
+- `--version` and `/metrics` name the librdkafka version;
+- every option in every `--help` names its default (or says it is required);
+- a second Ctrl-C exits at once; `salience run` on a terminal prints a
+  progress line.
 
 Usage: first_use_test.py PATH/TO/salience
 """
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -57,6 +63,26 @@ def interrupt(salience, arguments, cwd, after_bytes_on_stderr=1, settle=1.0):
     return process.returncode, out, first + err
 
 
+COMMANDS = ["demo", "run", "evaluate", "config check", "config print", "replay", "inspect checkpoint",
+            "inspect samples", "import", "broker", "roundtrip", "bench"]
+
+
+def options_without_default(salience, cwd):
+    """Options (not flags) of every command whose help names no default."""
+    missing = []
+    for command in COMMANDS:
+        text = run(salience, *command.split(), "--help", cwd=cwd).stdout.split("OPTIONS:")[-1]
+        blocks = re.split(r"\n(?=  -)", text)
+        for block in blocks:
+            head = block.strip().split("\n")[0]
+            if not head.startswith("-") or "<" not in head.split("  ")[0] or head.startswith("-h"):
+                continue
+            words = " ".join(block.split())
+            if not any(marker in words for marker in ("default", "required")):
+                missing.append(f"{command}: {words[:80]}")
+    return missing
+
+
 def watermarks(bootstrap, topic):
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=(2, 5, 0), group_id=None)
     partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
@@ -71,6 +97,9 @@ def main():
 
     version = run(salience, "--version", cwd=work)
     check(version.returncode == 0 and "librdkafka" in version.stdout, f"--version names the librdkafka it runs on: {version.stdout.strip()}")
+
+    missing_defaults = options_without_default(salience, work)
+    check(not missing_defaults, f"every option's help names its default: {missing_defaults}")
 
     # Errors that are sentences, before any broker exists.
     missing = run(salience, "import", "no-such-file.csv", "--to-file", "out.jsonl", cwd=work)
@@ -127,6 +156,18 @@ def main():
               f"Ctrl-C during import flushes, prints the summary and exits 130: {out.strip()}")
         check(watermarks(bootstrap, "events") == delivered, f"the {delivered} events reported delivered are in the topic")
 
+        # A second Ctrl-C exits at once, without waiting for the flush.
+        process = subprocess.Popen([salience, "import", "--synthetic", "20000000", "--bootstrap", bootstrap, "--topic", "twice",
+                                    "--kafka", "queue.buffering.max.ms=2000"], cwd=work, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        process.stderr.readline()
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        check(process.returncode == 130 and "exiting at once" in err and "imported" not in out,
+              "a second Ctrl-C exits at once (130, no summary)")
+
         # Replay to a file, whole and interrupted; inspect both formats.
         whole = run(salience, "replay", "--bootstrap", bootstrap, "--to-file", "samples.jsonl", "--feature-bits", "16",
                     "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--until", "end", cwd=work, timeout=600)
@@ -171,6 +212,23 @@ def main():
         process.send_signal(signal.SIGINT)
         process.wait(120)
         check('salience_build_info{' in metrics and 'librdkafka="' in metrics, "/metrics carries salience_build_info with the librdkafka version")
+        # On a terminal, run prints a progress line every few seconds.
+        leader, follower = pty.openpty()
+        process = subprocess.Popen([salience, "run", "--bootstrap", bootstrap, "--http-port", "0", "--group", "first-use-tty",
+                                    "--feature-bits", "16", "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--log-level", "error"],
+                                   cwd=work, stdout=subprocess.DEVNULL, stderr=follower)
+        os.close(follower)
+        seen = b""
+        deadline = time.time() + 30
+        while b"salience run: " not in seen and time.time() < deadline:
+            if select.select([leader], [], [], 1)[0]:
+                seen += os.read(leader, 4096)
+        process.send_signal(signal.SIGINT)
+        process.wait(120)
+        os.close(leader)
+        line = next((l for l in seen.decode(errors="replace").splitlines() if l.startswith("salience run: ")), "")
+        check(re.search(r"salience run: \d+ events \(\d+/s\), lag \S+, \d+ samples, \d+ dead letters, \d+ partitions", line) is not None,
+              f"run prints a progress line on a terminal: {line}")
     finally:
         broker.send_signal(signal.SIGTERM)
         broker.wait(30)
