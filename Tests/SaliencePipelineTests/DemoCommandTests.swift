@@ -52,21 +52,9 @@ struct DemoCommandTests {
     @Test func aSecondDemoInTheSameDirectoryRepeatsTheFirst() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-twice-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func demo() throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = SalienceProcess.executable
-            process.arguments = ["demo", "--events", "1500", "--timeout", "90"]
-            process.currentDirectoryURL = directory
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
-        }
-        let (firstStatus, first) = try demo()
-        let (secondStatus, second) = try demo()
+        let arguments = ["demo", "--events", "1500", "--timeout", "90"]
+        let (firstStatus, first) = try run(arguments, in: directory)
+        let (secondStatus, second) = try run(arguments, in: directory)
         #expect(firstStatus == 0)
         #expect(secondStatus == 0, "second demo: \(second)")
         #expect(!first.contains("Removed the previous demo's checkpoints"))
@@ -78,10 +66,12 @@ struct DemoCommandTests {
         #expect(summary(first) != nil && summary(first) == summary(second))
     }
 
-    private func run(_ arguments: [String]) throws -> (Int32, String) {
+    /// Runs `salience` with `arguments` (in `directory`, when given); its exit status and standard output.
+    private func run(_ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = SalienceProcess.executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
