@@ -45,6 +45,7 @@ public enum SettingsCatalog {
             .text("group", \.pipeline.group, "The consumer group; partitions and their state are shared among its members."),
             .list("topics", \.pipeline.inputTopics, "Input topics of behaviour events."),
             .text("samples_topic", \.pipeline.samplesTopic, "Weighted samples, co-partitioned with the input."),
+            .choice("output.format", \.pipeline.sampleFormat, "Samples on the samples topic: json, or protobuf (one salience.v1.WeightedSample per record); the salience.sample.format header names it."),
             .text("dead_letter_topic", \.pipeline.deadLetterTopic, "Refused messages with their reason, co-partitioned with the input."),
             .text("checkpoint_topic", \.pipeline.checkpointTopic, "Estimator checkpoints (compacted in production)."),
             .text("models_topic", \.pipeline.modelsTopic, "Model exports for trainers."),

@@ -179,7 +179,7 @@ enum DemoStream {
             // Each offset once: librdkafka 2.0 can hand a range out again (its issue #4637).
             for message in try consumer.poll(maxMessages: 5000, timeout: .milliseconds(100)) where message.offset >= positions[message.partition] ?? 0 {
                 positions[message.partition] = message.offset + 1
-                if let record = WeightedSampleRecord(json: message.value) { records.append(record) }
+                if let record = WeightedSampleRecord(message) { records.append(record) }
             }
         }
         return records
@@ -223,6 +223,19 @@ struct WeightedSampleRecord {
         logQ = object["log_q"] as? Double ?? 0
         self.objective = objective
         self.sampling = sampling
+    }
+
+    /// A sample record of the samples topic, in the format its
+    /// `salience.sample.format` header names (JSON when there is none).
+    init?(_ message: KafkaConsumerMessage) {
+        let format = message.header(SalienceHeader.sampleFormat).map { String(decoding: $0, as: UTF8.self) }
+        if format?.hasPrefix(SampleFormat.protobuf.rawValue + ";") == true {
+            var reader = ProtobufWireReader(bytes: message.value)
+            guard let fields = try? reader.fields() else { return nil }
+            self.init(protobuf: fields)
+        } else {
+            self.init(json: message.value)
+        }
     }
 
     /// The fields of one protobuf `WeightedSample` (Schemas/weighted_sample.proto); absent fields are proto3's defaults.

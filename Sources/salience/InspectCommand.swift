@@ -207,10 +207,10 @@ struct InspectSamples: ParsableCommand {
             let deadline = ContinuousClock.now + .seconds(10)
             while samples.count < limit, ContinuousClock.now < deadline {
                 for message in try consumer.poll(maxMessages: limit - samples.count, timeout: .milliseconds(200)) {
-                    if let sample = WeightedSampleRecord(json: message.value) {
+                    if let sample = WeightedSampleRecord(message) {
                         samples.append(sample)
                     } else {
-                        unreadable.append("\(samplesTopic)/\(message.partition) offset \(message.offset): not a JSON sample")
+                        unreadable.append("\(samplesTopic)/\(message.partition) offset \(message.offset): not a sample in the format its header names")
                     }
                 }
             }

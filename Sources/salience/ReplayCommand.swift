@@ -85,12 +85,16 @@ struct ReplayCommand: AsyncParsableCommand {
         let interruption = Interruption()
         let protobuf = toFile?.hasSuffix(".pb") == true
         let toTopic = self.toTopic ?? ""
+        // A topic gets the configured output.format, as `salience run` writes it.
+        let topicFormat = loaded.settings.pipeline.sampleFormat
+        let formatHeader = KafkaHeader(key: SalienceHeader.sampleFormat, string: topicFormat.headerValue)
         func write(_ sample: WeightedSample) throws {
             try sink.write(
                 fileRecord: protobuf ? sample.lengthDelimitedProtobuf : sample.jsonBytes + [UInt8(ascii: "\n")],
                 message: KafkaProducerMessage(
-                    topic: toTopic, partition: sample.source?.partition, key: Array(sample.userID.utf8), value: sample.jsonBytes,
-                    headers: sample.source.map(SalienceHeader.source) ?? []
+                    topic: toTopic, partition: sample.source?.partition, key: Array(sample.userID.utf8),
+                    value: topicFormat == .protobuf ? sample.protobufBytes : sample.jsonBytes,
+                    headers: (sample.source.map(SalienceHeader.source) ?? []) + [formatHeader]
                 )
             )
         }

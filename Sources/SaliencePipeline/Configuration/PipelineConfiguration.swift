@@ -13,6 +13,9 @@ public struct PipelineConfiguration: Sendable {
     public var inputTopics: [String]
     /// Weighted samples, co-partitioned with the input. Default: `samples`.
     public var samplesTopic: String
+    /// How samples are encoded on the samples topic (one sample per record,
+    /// named in the `salience.sample.format` header). Default: `.json`.
+    public var sampleFormat: SampleFormat
     /// Refused messages with reason headers, co-partitioned with the input. Default: `dead-letters`.
     public var deadLetterTopic: String
     /// Estimator checkpoints (compacted in production). Default: `salience-checkpoints`.
@@ -61,6 +64,7 @@ public struct PipelineConfiguration: Sendable {
         group: String = "salience",
         inputTopics: [String] = ["events"],
         samplesTopic: String = "samples",
+        sampleFormat: SampleFormat = .json,
         deadLetterTopic: String = "dead-letters",
         checkpointTopic: String = "salience-checkpoints",
         modelsTopic: String = "salience-models",
@@ -83,6 +87,7 @@ public struct PipelineConfiguration: Sendable {
         self.group = group
         self.inputTopics = inputTopics
         self.samplesTopic = samplesTopic
+        self.sampleFormat = sampleFormat
         self.deadLetterTopic = deadLetterTopic
         self.checkpointTopic = checkpointTopic
         self.modelsTopic = modelsTopic

@@ -30,9 +30,11 @@ final class EngineLoop: @unchecked Sendable {
     private var writtenCheckpoints: [KafkaTopicPartition: WrittenCheckpoint] = [:]
     /// Partitions whose eviction was already reported as an error (later ones are warnings).
     private var evictionReported: Set<KafkaTopicPartition> = []
-    /// Encodes each sample into the same buffer: librdkafka copies the bytes,
-    /// so the buffer is unshared again by the next sample.
-    private var sampleWriter = JSONWriter(capacity: 1024)
+    /// Encodes each sample in the configured format (JSON into one reused
+    /// buffer: librdkafka copies the bytes, so it is unshared again by the next sample).
+    private var sampleEncoder: any SampleEncoder
+    /// The `salience.sample.format` header, made once.
+    private let sampleFormatHeader: KafkaHeader
     /// A sample's key and headers, likewise built in reused buffers.
     private var sampleKey: [UInt8] = []
     private var sampleHeaders: [KafkaHeader] = []
@@ -51,6 +53,8 @@ final class EngineLoop: @unchecked Sendable {
         deliveries = DeliveryAccounting(statistics: statistics, metrics: metrics)
         decoder = EventDecoder(configuration: configuration.decoder)
         fingerprint = configuration.estimator.fingerprint
+        sampleEncoder = configuration.sampleFormat.makeEncoder()
+        sampleFormatHeader = KafkaHeader(key: SalienceHeader.sampleFormat, string: configuration.sampleFormat.headerValue)
         var producerConfiguration = KafkaProducerConfiguration(
             client: configuration.kafka,
             idempotent: true,
@@ -224,15 +228,14 @@ final class EngineLoop: @unchecked Sendable {
         sampleHeaders.append(contentsOf: task.sourcePartitionHeaders)
         sampleHeaders.append(SalienceHeader.sourceOffset(message.offset))
         if index > 0 { sampleHeaders.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
+        sampleHeaders.append(sampleFormatHeader)
         sampleKey.removeAll(keepingCapacity: true)
         sampleKey.append(contentsOf: sample.userID.utf8)
-        sampleWriter.removeAll()
-        sample.write(to: &sampleWriter)
         let output = KafkaProducerMessage(
             topic: configuration.samplesTopic,
             partition: message.partition,
             key: sampleKey,
-            value: sampleWriter.bytes,
+            value: sampleEncoder.encode(sample),
             headers: sampleHeaders
         )
         try producer.send(output, reportingTo: SampleDeliveryReport(deliveries, inputMilliseconds: message.timestamp?.milliseconds))

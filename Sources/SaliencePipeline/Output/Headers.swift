@@ -13,6 +13,8 @@ public enum SalienceHeader {
     /// (decimal; absent means 0). Delayed-feedback labels and generated
     /// negatives release several samples per message.
     public static let sourceIndex = "salience.source.index"
+    /// A sample's format and schema version (``SampleFormat/headerValue``), e.g. `protobuf;v=1;message=salience.v1.WeightedSample`.
+    public static let sampleFormat = "salience.sample.format"
     /// A dead letter's reason (snake_case, see Schemas/README.md).
     public static let reason = "salience.reason"
     /// A dead letter's detail, in words.

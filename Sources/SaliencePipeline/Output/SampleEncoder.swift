@@ -1,0 +1,42 @@
+import SalienceCore
+
+/// Turns a sample into the bytes of one Kafka record. The bytes returned may
+/// live in a buffer the encoder reuses for the next sample (librdkafka copies
+/// them when the record is sent).
+protocol SampleEncoder {
+    /// The format the bytes are in.
+    var format: SampleFormat { get }
+    /// The record value of `sample`.
+    mutating func encode(_ sample: WeightedSample) -> [UInt8]
+}
+
+/// JSON samples, written into one reused buffer.
+struct JSONSampleEncoder: SampleEncoder {
+    private var writer = JSONWriter(capacity: 1024)
+    var format: SampleFormat { .json }
+
+    mutating func encode(_ sample: WeightedSample) -> [UInt8] {
+        writer.removeAll()
+        sample.write(to: &writer)
+        return writer.bytes
+    }
+}
+
+/// Protobuf samples, one `salience.v1.WeightedSample` message per record.
+struct ProtobufSampleEncoder: SampleEncoder {
+    var format: SampleFormat { .protobuf }
+
+    mutating func encode(_ sample: WeightedSample) -> [UInt8] {
+        sample.protobufBytes
+    }
+}
+
+extension SampleFormat {
+    /// An encoder of this format.
+    func makeEncoder() -> any SampleEncoder {
+        switch self {
+        case .json: JSONSampleEncoder()
+        case .protobuf: ProtobufSampleEncoder()
+        }
+    }
+}
