@@ -7,7 +7,10 @@ sample into Salience's hashed features (a sparse row of a SciPy CSR matrix,
 see salience_features.py), trains scikit-learn's `SGDClassifier(loss="log_loss")`
 with each sample's weight as `sample_weight`, and writes the model as JSON. It
 can warm-start from a model Salience exported (`salience.model.v1`, from the
-models topic or `--checkpoint-dir`).
+models topic or `--checkpoint-dir`). Samples may be JSON or protobuf
+(`output.format`), as each record's `salience.sample.format` header says; for
+protobuf, generate the message module next to this file first:
+`protoc -I Schemas --python_out=Examples/trainer Schemas/weighted_sample.proto`.
 
     python3 trainer.py --bootstrap HOST:PORT --topic samples --output model.json
         [--warm-start partition.model.json] [--unweighted] [--learning-rate 0.05] [--l2 1e-4] [--epochs 1]
@@ -32,6 +35,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
 from salience_features import FeatureSpec
+
+
+def decode(message):
+    """A sample record as the dict the trainer uses, JSON or protobuf by its format header."""
+    format_header = dict(message.headers() or []).get("salience.sample.format", b"json")
+    if not format_header.startswith(b"protobuf;"):
+        return json.loads(message.value())
+    try:
+        from weighted_sample_pb2 import WeightedSample
+    except ImportError:
+        raise SystemExit("the samples are protobuf: generate their module first with "
+                         "`protoc -I Schemas --python_out=Examples/trainer Schemas/weighted_sample.proto`")
+    sample = WeightedSample.FromString(message.value())
+    return {"event_id": sample.event_id, "user_id": sample.user_id, "item_id": sample.item_id, "ts": sample.ts,
+            "label": sample.label, "weight": sample.weight}
 
 
 def read_samples(bootstrap, topic, timeout_s=60):
@@ -61,7 +79,7 @@ def read_samples(bootstrap, topic, timeout_s=60):
                 finished.add(message.partition())
                 continue
             raise SystemExit(f"consuming {topic}: {message.error()}")
-        by_partition[message.partition()].append((message.offset(), json.loads(message.value())))
+        by_partition[message.partition()].append((message.offset(), decode(message)))
         if message.offset() + 1 >= ends[message.partition()]:
             finished.add(message.partition())
     consumer.close()
