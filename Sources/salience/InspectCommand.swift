@@ -93,12 +93,14 @@ struct InspectCheckpoint: ParsableCommand {
             print(json ? try jsonText(manifest) : "checkpoint refused: \(error)")
             throw ExitCode.failure
         }
+        manifest["state_bytes"] = checkpoint.estimatorState.count
         manifest["group"] = checkpoint.group
         manifest["topic"] = checkpoint.topic
         manifest["partition"] = Int(checkpoint.partition)
         manifest["next_offset"] = Int(checkpoint.nextOffset)
         var lines = [
             "source:         \(source) (\(bytes.count) bytes, CRC-32C valid)",
+            "state:          \(checkpoint.estimatorState.count) bytes uncompressed (zlib: \(String(format: "%.1f", Double(checkpoint.estimatorState.count) / Double(max(bytes.count, 1))))× smaller)",
             "format version: \(header.formatVersion)",
             "configuration:  \(hex(header.fingerprint))",
             "partition:      \(checkpoint.group)/\(checkpoint.topic)/\(checkpoint.partition), next offset \(checkpoint.nextOffset)",
