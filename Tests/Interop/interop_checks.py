@@ -1,4 +1,5 @@
-"""What the interop scripts share: one line per check, exit 1 on the first failure."""
+"""What the interop scripts share: one line per check, exit 1 on the first failure; stopping their children."""
+import signal
 import sys
 
 
@@ -7,3 +8,11 @@ def check(condition, message):
         print(f"FAIL: {message}", file=sys.stderr)
         sys.exit(1)
     print(f"ok: {message}")
+
+
+def stop(run, broker):
+    """Kills a `salience run` still going (a failed check left it), then stops the broker cleanly."""
+    if run and run.poll() is None:
+        run.kill()
+    broker.send_signal(signal.SIGTERM)
+    broker.wait(30)

@@ -27,7 +27,7 @@ import uuid
 
 from kafka import KafkaConsumer, TopicPartition
 
-from interop_checks import check
+from interop_checks import check, stop
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EVENTS = 2000
@@ -118,10 +118,7 @@ def main():
         check(model.get("samples") == EVENTS and abs(model["weight_sum"] - sum(m.weight for m in parsed)) < 1e-6 * model["weight_sum"],
               f"the example trainer trains on the protobuf samples with their weights {trainer.stderr[-500:]}")
     finally:
-        if run and run.poll() is None:
-            run.kill()
-        broker.send_signal(signal.SIGTERM)
-        broker.wait(30)
+        stop(run, broker)
 
     # The runtime writes, Salience reads.
     written = []

@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Examples" / "trainer"))
 from salience_features import FeatureSpec  # noqa: E402
 
-from interop_checks import check  # noqa: E402
+from interop_checks import check, stop  # noqa: E402
 
 EVENTS = 3000
 PARTITIONS = 4
@@ -138,10 +138,7 @@ def main():
         check(warm["weights"] == exported and warm["feature_bits"] == 16,
               f"a warm start begins from the exported model ({len(exported)} non-zero weights)")
     finally:
-        if run and run.poll() is None:
-            run.kill()
-        broker.send_signal(signal.SIGTERM)
-        broker.wait(30)
+        stop(run, broker)
 
 
 if __name__ == "__main__":
