@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("summary", metadata: [
             "salience.events": "\(statistics.eventsIn)", "salience.samples": "\(statistics.samplesOut)",
             "salience.dead_letters": "\(statistics.deadLetters)", "salience.checkpoints": "\(statistics.checkpoints)",
+            "salience.checkpoint_bytes": "\(statistics.checkpointBytes)",
+            "salience.checkpoint_bytes_per_event": "\(statistics.eventsIn > 0 ? statistics.checkpointBytes / statistics.eventsIn : 0)",
         ])
     }
 }

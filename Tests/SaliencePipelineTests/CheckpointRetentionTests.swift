@@ -43,6 +43,7 @@ struct CheckpointRetentionTests {
             .newest(group: configuration.group, topic: harness.events, partition: 0)
         #expect(stored?.checkpoint.nextOffset == 500)
         #expect((stored?.bytes.count ?? .max) < 1 << 20, "compressed: \(stored?.bytes.count ?? -1) bytes")
+        #expect(statistics.checkpointBytes == stored?.bytes.count, "the statistics count the bytes stored")
     }
 
     /// Missing chunks are named, and told apart: below the partition's start

@@ -346,6 +346,7 @@ final class EngineLoop: @unchecked Sendable {
     private func write(_ checkpoint: PartitionCheckpoint, of task: PartitionTask) throws {
         let bytes = checkpoint.encoded(fingerprint: fingerprint)
         partitionGauges[task.partition]?.checkpointBytes.record(bytes.count)
+        statistics.update { $0.checkpointBytes += bytes.count }
         let key = checkpoint.key
         let partitions = partitionCounts[configuration.checkpointTopic]!
         let written = WrittenCheckpoint(

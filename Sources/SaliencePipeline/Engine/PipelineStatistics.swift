@@ -14,6 +14,8 @@ public final class PipelineStatistics: Sendable {
         public var deadLettersByReason: [String: Int] = [:]
         public var deadLettersSuppressed = 0
         public var checkpoints = 0
+        /// Bytes of the checkpoints written (as stored: compressed), for checkpoint bytes per input event.
+        public var checkpointBytes = 0
         /// Checkpoints the checkpoint topic had already evicted (in part) once written: they cannot be restored.
         public var checkpointsEvicted = 0
         public var rebalances = 0
