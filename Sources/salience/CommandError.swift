@@ -53,12 +53,21 @@ struct CommandError: Error, CustomStringConvertible {
     }
 }
 
-/// Reading a whole input file, with errors as sentences.
+/// Opening an input file, with errors as sentences.
 enum InputFile {
+    /// A handle reading `path`, or a ``CommandError`` naming it and why not.
+    static func handle(_ path: String, what: String = "file") throws -> FileHandle {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CommandError("no such \(what): \(path)") }
+        guard !isDirectory.boolValue else { throw CommandError("\(path) is a directory, not a \(what)") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandError("cannot read the \(what) \(path): permission denied") }
+        return handle
+    }
+
     /// The bytes of `path`, or a ``CommandError`` naming it.
     static func bytes(_ path: String, what: String = "file") throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("no such \(what): \(path)") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read the \(what) \(path) (permission denied, or a directory)") }
-        return Array(data)
+        let handle = try handle(path, what: what)
+        defer { try? handle.close() }
+        return Array(try handle.readToEnd() ?? Data())
     }
 }

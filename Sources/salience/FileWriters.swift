@@ -11,15 +11,14 @@ final class RecordSink {
     private var sent = 0
     private let bootstrap: String
 
-    /// A file sink when `path` is given, else a producer to `kafka`, after
-    /// checking within `reachTimeout` that a broker answers.
-    init(path: String?, kafka: KafkaClientConfiguration, logger: Logger, reachTimeout: Duration = .seconds(10)) throws {
+    /// A file sink when `path` is given, else a producer to `kafka` (the
+    /// command has checked with ``BrokerCheck`` that a broker answers).
+    init(path: String?, kafka: KafkaClientConfiguration, logger: Logger) throws {
         bootstrap = kafka.bootstrapServers.joined(separator: ",")
         if let path {
             file = try DelimitedFileWriter(path: path)
             producer = nil
         } else {
-            try BrokerCheck.reachable(kafka, timeout: reachTimeout, logger: logger)
             file = nil
             var configuration = KafkaProducerConfiguration(client: kafka, linger: .milliseconds(20))
             // A broker lost after the check fails the records within a minute rather than five.

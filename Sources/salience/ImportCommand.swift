@@ -58,14 +58,10 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let lines: LineReader?
-        if let file {
-            lines = try LineReader(path: file)
-        } else {
-            lines = nil
-        }
+        let lines = try file.map(LineReader.init(path:))
         let client = kafka.clientConfiguration(clientID: "salience-import")
         let logger = Logger(label: "salience.import")
+        if toFile == nil { try BrokerCheck.reachable(client, logger: logger) }
         let sink = try RecordSink(path: toFile, kafka: client, logger: logger)
         let retention = toFile == nil ? try RetentionCheck(topic: topic, client: client, logger: logger) : nil
         let interruption = Interruption()

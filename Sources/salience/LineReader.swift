@@ -10,11 +10,7 @@ struct LineReader: Sequence, IteratorProtocol {
     private(set) var bytesRead: Int64 = 0
 
     init(path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CommandError("no such file: \(path)") }
-        guard !isDirectory.boolValue else { throw CommandError("\(path) is a directory, not a file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandError("cannot read \(path): permission denied") }
-        self.handle = handle
+        handle = try InputFile.handle(path)
     }
 
     mutating func next() -> Substring? {

@@ -58,6 +58,8 @@ struct ReplayCommand: AsyncParsableCommand {
         var client = loaded.settings.pipeline.kafka
         client.clientID = "salience-replay"
         let estimatorConfiguration = loaded.settings.pipeline.estimator
+        // Every replay reads a topic, whatever it writes to.
+        try BrokerCheck.reachable(client, logger: logger)
         let engine = ReplayEngine(kafka: client, estimator: estimatorConfiguration, logger: logger)
 
         var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
@@ -80,7 +82,6 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--state for \(partition) holds offset \(offset), but the replay of that partition starts elsewhere")
         }
 
-        if toFile == nil { try BrokerCheck.reachable(client, logger: logger) }
         let sink = try RecordSink(path: toFile, kafka: client, logger: logger)
         let interruption = Interruption()
         let protobuf = toFile?.hasSuffix(".pb") == true
