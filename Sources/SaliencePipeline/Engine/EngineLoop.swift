@@ -322,9 +322,12 @@ final class EngineLoop: @unchecked Sendable {
     /// partition): that checkpoint can never be restored, and the error should
     /// come now, not at the next restore.
     private func checkRetention(of tasks: [PartitionTask]) {
+        // Partitions of the checkpoint topic hold many checkpoints: each is asked once.
+        var lows: [KafkaTopicPartition: Int64?] = [:]
         for task in tasks {
             guard let written = writtenCheckpoints.removeValue(forKey: task.partition), let first = written.firstOffset.value else { continue }
-            guard let low = try? reader.watermarks(written.location).low, low > first else { continue }
+            if lows[written.location] == nil { lows[written.location] = try? reader.watermarks(written.location).low }
+            guard let low = lows[written.location] ?? nil, low > first else { continue }
             metrics.checkpointsEvicted.increment()
             statistics.update { $0.checkpointsEvicted += 1 }
             let message: Logger.Message = "checkpoint cannot be restored: the checkpoint topic already evicted part of it"

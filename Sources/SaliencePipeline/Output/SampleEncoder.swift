@@ -4,8 +4,6 @@ import SalienceCore
 /// live in a buffer the encoder reuses for the next sample (librdkafka copies
 /// them when the record is sent).
 protocol SampleEncoder {
-    /// The format the bytes are in.
-    var format: SampleFormat { get }
     /// The record value of `sample`.
     mutating func encode(_ sample: WeightedSample) -> [UInt8]
 }
@@ -13,7 +11,6 @@ protocol SampleEncoder {
 /// JSON samples, written into one reused buffer.
 struct JSONSampleEncoder: SampleEncoder {
     private var writer = JSONWriter(capacity: 1024)
-    var format: SampleFormat { .json }
 
     mutating func encode(_ sample: WeightedSample) -> [UInt8] {
         writer.removeAll()
@@ -24,8 +21,6 @@ struct JSONSampleEncoder: SampleEncoder {
 
 /// Protobuf samples, one `salience.v1.WeightedSample` message per record.
 struct ProtobufSampleEncoder: SampleEncoder {
-    var format: SampleFormat { .protobuf }
-
     mutating func encode(_ sample: WeightedSample) -> [UInt8] {
         sample.protobufBytes
     }
