@@ -86,6 +86,19 @@ struct ImportCase: Sendable, CustomTestStringConvertible {
         if case .failed(let error) = results[2] { #expect(error.line == 3) }
     }
 
+    /// Line 1 holding another format's header is a header, not a bad row, and
+    /// names its format (so `import --format` can say which one the file is).
+    @Test func anotherFormatsHeaderIsRecognisedAndNamed() {
+        let header: Substring = "user_id,item_id,category_id,behavior_type,timestamp"
+        guard case .header = DatasetImporter(format: .rees46).row(header, number: 1) else {
+            Issue.record("a taobao header under --format rees46 should be a header")
+            return
+        }
+        #expect(DatasetFormat.formats(withHeader: header) == [.taobao])
+        #expect(DatasetFormat.formats(withHeader: header + "\r") == [.taobao])
+        if case .header = DatasetImporter(format: .taobao).row(header, number: 2) { Issue.record("only line 1 can be a header") }
+    }
+
     @Test func rees46RowsCarryPriceSessionAndContext() {
         let line = "2019-10-01 00:00:00 UTC,view,3900821,2053013552326770905,appliances.environment.water_heater,aqua,33.20,554748717,9333dfbd"
         guard case .event(let event) = DatasetImporter(format: .rees46).row(Substring(line), number: 2) else {
