@@ -63,6 +63,8 @@ public enum SettingsCatalog {
                       "…or after this much event time, whichever comes first."),
             .choice("offset_reset", \.pipeline.offsetReset, "Where a partition without checkpoint or committed offset starts."),
             .integer("poll_batch", \.pipeline.pollBatch, 1...100_000, "Messages taken per poll."),
+            .integer("engine.threads", \.pipeline.threads, 0...256,
+                     "Engine threads, each a consumer-group member owning a disjoint set of partitions; 0 for one per core the process may use."),
             .integer("max_message_bytes", \.pipeline.maxMessageBytes, 1024...100_000_000,
                      "Largest message Salience writes; checkpoints and model exports are split into chunks this size."),
             .integer("max_in_flight_messages", \.pipeline.maxInFlightMessages, 1...10_000_000,

@@ -43,6 +43,12 @@ struct BenchCommand: AsyncParsableCommand {
     ))
     var latencyPartitions: Int32 = 32
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "engine.threads values the pipeline suite measures, each in a run of its own; the first gives the headline figures and the latency run.",
+        valueName: "count"
+    ))
+    var threads: [Int] = [1, 2]
+
     @Option(name: .long, help: "Events (all-distinct users and items) in the memory suite.")
     var memoryEvents: Int = 10_000_000
 
@@ -54,6 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard events > 0, partitions > 0, latencyPartitions > 0 else {
             throw ValidationError("--events, --partitions and --latency-partitions expect positive numbers")
         }
+        guard !threads.isEmpty, threads.allSatisfy({ (1...256).contains($0) }), Set(threads).count == threads.count else {
+            throw ValidationError("--threads expects distinct counts from 1 to 256")
+        }
         guard memoryEvents >= 1_000_000 else { throw ValidationError("--memory-events expects at least 1000000") }
     }
 
@@ -61,7 +70,7 @@ struct BenchCommand: AsyncParsableCommand {
         var figures: [(String, Double, String)] = []
         if suite == "core" || suite == "all" { figures += CoreBenchmark().run() }
         if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents).run() }
-        if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(events: events, partitions: partitions, latencyPartitions: latencyPartitions).run() }
+        if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads).run() }
         if json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -233,6 +242,8 @@ struct PipelineBenchmark {
     let events: Int
     let partitions: Int32
     let latencyPartitions: Int32
+    /// engine.threads values to measure; the first is the headline.
+    let threads: [Int]
 
     func run() async throws -> [(String, Double, String)] {
         var logger = Logger(label: "salience.bench")
@@ -269,38 +280,18 @@ struct PipelineBenchmark {
         // faster of the two (the harder baseline).
         let kcatSecondsBefore = try seconds { try kcatPassthrough(cluster.bootstrapServers) }
 
-        FileHandle.standardError.write(Data("bench: salience run\n".utf8))
         var configuration = PipelineConfiguration(
-            kafka: client, group: "bench-\(UUID().uuidString.prefix(8))", inputTopics: ["events"],
+            kafka: client, group: "", inputTopics: ["events"],
             checkpointTopic: "checkpoints", modelsTopic: "models", checkpointEveryEvents: 250_000,
             checkpointEveryEventTime: .seconds(7 * 86_400)
         )
         configuration.estimator.sketchEpsilon = 1e-3
         configuration.estimator.features.bits = 18
         configuration.estimator.logQBucketBits = 16
-        let engine = try PipelineEngine(configuration: configuration, logger: logger)
-        let service = PipelineService(engine: engine)
-        let start = ContinuousClock.now
-        let running = Task { try await service.run() }
-        // Steady state starts once every partition is assigned and restored: the
-        // group join costs the embedded broker's fixed 3 s first-join delay
-        // (Kafka's group.initial.rebalance.delay.ms), which kcat, assigning
-        // partitions directly, never pays.
-        var assignedAt: ContinuousClock.Instant?
-        var samplesAtAssignment = 0
-        while engine.statistics.snapshot.samplesOut < available {
-            if assignedAt == nil, engine.health.snapshot.partitions == Int(partitions) {
-                assignedAt = ContinuousClock.now
-                samplesAtAssignment = engine.statistics.snapshot.samplesOut
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let finished = ContinuousClock.now
-        engine.requestStop()
-        try await running.value
-        let salienceSeconds = (finished - start).totalSeconds
-        let steadyRate = Double(available - samplesAtAssignment) / (finished - (assignedAt ?? start)).totalSeconds
-
+        configuration.threads = threads[0]
+        // Each thread count runs over the same stream in a group of its own,
+        // the first one (the headline figures) before the replay and the others after it.
+        let (salienceSeconds, steadyRate) = try await measureRun(configuration, available: available, logger: logger)
         FileHandle.standardError.write(Data("bench: salience replay of the same range\n".utf8))
         let replay = ReplayEngine(kafka: client, estimator: configuration.estimator, logger: logger)
         var replayed = 0
@@ -315,6 +306,21 @@ struct PipelineBenchmark {
         let kcatSecondsAfter = try seconds { try kcatPassthrough(cluster.bootstrapServers) }
         let kcatRate = Double(available) / min(kcatSecondsBefore, kcatSecondsAfter)
         // Half the maximum: the steady state, not the figure slowed by the one-off group join.
+        var scaling: [(String, Double, String)] = []
+        for count in threads {
+            var threaded = configuration
+            threaded.threads = count
+            // Topics of its own: exactly-once restart suppression would take the
+            // first run's samples in a shared topic as this run's own, and skip them.
+            threaded.samplesTopic = "samples-threads-\(count)"
+            threaded.deadLetterTopic = "dead-letters-threads-\(count)"
+            if count != threads[0] {
+                for topic in [threaded.samplesTopic, threaded.deadLetterTopic] { try cluster.createTopic(topic, partitions: partitions) }
+            }
+            let rate = count == threads[0] ? steadyRate : try await measureRun(threaded, available: available, logger: logger).steadyRate
+            scaling.append(("pipeline.threads_\(count).steady_events_per_s", rate, "events/s, steady state, engine.threads \(count)"))
+            scaling.append(("pipeline.threads_\(count).steady_ratio", rate / kcatRate, "x kcat passthrough, steady state, engine.threads \(count)"))
+        }
         let latency = try await measureLatency(cluster: cluster, client: client, configuration: configuration, rate: steadyRate / 2, logger: logger)
         return [
             ("pipeline.events", Double(available), "events in the stream"),
@@ -329,7 +335,38 @@ struct PipelineBenchmark {
             ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
             ("pipeline.replay.sample_bytes", Double(replayedBytes), "bytes of sample JSON encoded by the replay"),
             ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
-        ] + latency
+        ] + scaling + latency
+    }
+
+    /// `salience run` over the whole events topic in a new group: seconds
+    /// from start to the last sample, and events/s in the steady state.
+    private func measureRun(_ configuration: PipelineConfiguration, available: Int, logger: Logger) async throws -> (seconds: Double, steadyRate: Double) {
+        FileHandle.standardError.write(Data("bench: salience run, engine.threads \(configuration.resolvedThreads)\n".utf8))
+        var configuration = configuration
+        configuration.group = "bench-\(UUID().uuidString.prefix(8))"
+        let engine = try PipelineEngine(configuration: configuration, logger: logger)
+        let service = PipelineService(engine: engine)
+        let start = ContinuousClock.now
+        let running = Task { try await service.run() }
+        // Steady state starts once every partition is assigned and restored: the
+        // group join costs the embedded broker's fixed 3 s first-join delay
+        // (Kafka's group.initial.rebalance.delay.ms), which kcat, assigning
+        // partitions directly, never pays.
+        var assignedAt: ContinuousClock.Instant?
+        var samplesAtAssignment = 0
+        while engine.statistics.snapshot.samplesOut < available {
+            let health = engine.health.snapshot
+            if assignedAt == nil, health.assigned, health.partitions == Int(partitions) {
+                assignedAt = ContinuousClock.now
+                samplesAtAssignment = engine.statistics.snapshot.samplesOut
+            }
+            if let failure = health.failure { throw ValidationError("the pipeline failed: \(failure)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let finished = ContinuousClock.now
+        engine.requestStop()
+        try await running.value
+        return ((finished - start).totalSeconds, Double(available - samplesAtAssignment) / (finished - (assignedAt ?? start)).totalSeconds)
     }
 
     /// Event→sample latency with a live producer at `rate` events/s (linger 5 ms) for 10 s

@@ -60,9 +60,10 @@ struct CrashRecoveryTests {
     /// Under attribution labels with two negatives per positive, so one input
     /// message releases zero to many samples and pending exposures live in the
     /// checkpoints: kill -9 five times and every partition's samples still
-    /// equal, byte for byte and in order, the uninterrupted core's.
-    @Test
-    func exactlyOnceSurvivesKillNine() async throws {
+    /// equal, byte for byte and in order, the uninterrupted core's — with 1
+    /// and 2 engine threads, so partitions also move between threads.
+    @Test(arguments: [1, 2])
+    func exactlyOnceSurvivesKillNine(threads: Int) async throws {
         let harness = try PipelineHarness(partitions: 8)
         let input = try RealEvents.taobao(30_000)
         var estimator = PipelineHarness.estimator
@@ -73,7 +74,7 @@ struct CrashRecoveryTests {
         estimator.negatives.rebuildEveryEvents = 500
         let settings = [
             "estimator.labels.policy=attribution", "estimator.labels.max_pending=5000", "estimator.negatives.per_positive=2",
-            "estimator.negatives.candidates=1000", "estimator.negatives.rebuild_every_events=500",
+            "estimator.negatives.candidates=1000", "estimator.negatives.rebuild_every_events=500", "engine.threads=\(threads)",
         ]
         var reference: (samples: [Int32: [WeightedSample]], deadLetters: [Int32: [Int64]], estimators: [Int32: ImportanceEstimator])!
         try await runWithCrashes(harness, input: input, delivery: .exactlyOnce, settings: settings) {
@@ -87,8 +88,8 @@ struct CrashRecoveryTests {
         for partition in 0..<harness.partitions {
             let written = samples[partition] ?? []
             let expected = reference.samples[partition] ?? []
-            #expect(written.count == expected.count, "partition \(partition): no sample missing or doubled")
-            #expect(written.map(\.value) == expected.map(\.jsonBytes), "partition \(partition): identical to the uninterrupted run")
+            #expect(written.count == expected.count, "partition \(partition), \(threads) threads: no sample missing or doubled")
+            #expect(written.map(\.value) == expected.map(\.jsonBytes), "partition \(partition), \(threads) threads: identical to the uninterrupted run")
         }
     }
 

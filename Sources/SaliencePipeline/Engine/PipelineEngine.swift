@@ -7,9 +7,10 @@ import Synchronization
 
 /// The streaming pipeline: consumer → decoder → one ``PartitionTask`` per
 /// assigned partition → producer, with checkpoints and the configured
-/// delivery guarantee. ``run()`` blocks its thread (librdkafka's calls block)
-/// until ``requestStop()``; then it drains, checkpoints, commits and leaves
-/// the group.
+/// delivery guarantee, on ``PipelineConfiguration/threads`` engine threads
+/// that each join the group as one member. ``run()`` blocks its thread
+/// (librdkafka's calls block) until ``requestStop()`` or until one thread
+/// fails; then every thread drains, checkpoints, commits and leaves the group.
 public final class PipelineEngine: Sendable {
     public let configuration: PipelineConfiguration
     /// Counts, readable while it runs.
@@ -19,6 +20,8 @@ public final class PipelineEngine: Sendable {
     private let metrics: PipelineMetrics
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    /// The first error of any engine thread: it stops the others.
+    private let firstFailure = Mutex<(any Error)?>(nil)
 
     /// - Parameter metricsFactory: Where metrics go. Default: the process's
     ///   bootstrapped `MetricsSystem` (nothing, until one is bootstrapped).
@@ -43,13 +46,40 @@ public final class PipelineEngine: Sendable {
     ///   continue without breaking its guarantee (it stops rather than lose or
     ///   double a sample).
     public func run() throws {
-        do {
-            let loop = try EngineLoop(configuration: configuration, statistics: statistics, health: health, metrics: metrics, logger: logger)
-            try loop.run { self.stopRequested.load(ordering: .acquiring) }
-        } catch {
-            health.update { $0.failure = "\(error)" }
-            throw error
+        let threads = configuration.resolvedThreads
+        health.reset(members: threads)
+        let shouldStop: @Sendable () -> Bool = { self.stopRequested.load(ordering: .acquiring) || self.firstFailure.withLock { $0 != nil } }
+        let record: @Sendable (any Error) -> Void = { error in
+            self.firstFailure.withLock { $0 = $0 ?? error }
+            self.health.fail("\(error)")
         }
+        do {
+            let layout = try TopicLayout.check(configuration, logger: logger)
+            let loops = try (0..<threads).map { member in
+                var logger = logger
+                if threads > 1 { logger[metadataKey: "salience.thread"] = "\(member)" }
+                return try EngineLoop(
+                    configuration: configuration, layout: layout, member: member, statistics: statistics,
+                    health: health, metrics: metrics, logger: logger
+                )
+            }
+            // One consumer-group member per thread, each owning the partitions
+            // the group gives it (as Kafka Streams' stream threads); this thread runs the first.
+            let finished = DispatchGroup()
+            let barrier = ShutdownBarrier(parties: threads)
+            for loop in loops.dropFirst() {
+                finished.enter()
+                Thread {
+                    defer { finished.leave() }
+                    do { try loop.run(stopRequested: shouldStop, barrier: barrier) } catch { record(error) }
+                }.start()
+            }
+            do { try loops[0].run(stopRequested: shouldStop, barrier: barrier) } catch { record(error) }
+            finished.wait()
+        } catch {
+            record(error)
+        }
+        if let failure = firstFailure.withLock({ $0 }) { throw failure }
     }
 }
 

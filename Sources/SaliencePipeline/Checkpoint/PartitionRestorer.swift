@@ -1,0 +1,116 @@
+import Logging
+import SalienceCore
+import SalienceKafka
+
+/// Makes the task of a newly assigned partition: its estimator from the
+/// newest checkpoint in the checkpoint topic or the checkpoint directory
+/// (refusing one of another configuration, or one past the partition's end),
+/// and under exactly-once the output positions already written, so a
+/// restarted partition suppresses what it wrote before.
+struct PartitionRestorer {
+    private let configuration: PipelineConfiguration
+    private let layout: TopicLayout
+    private let reader: PartitionReader
+    private let statistics: PipelineStatistics
+    private let fingerprint: UInt64
+    private let logger: Logger
+
+    init(configuration: PipelineConfiguration, layout: TopicLayout, reader: PartitionReader, statistics: PipelineStatistics, logger: Logger) {
+        self.configuration = configuration
+        self.layout = layout
+        self.reader = reader
+        self.statistics = statistics
+        fingerprint = configuration.estimator.fingerprint
+        self.logger = logger
+    }
+
+    /// A restored task per partition.
+    ///
+    /// - Throws: ``PipelineError`` (`incompatibleCheckpoint`) or a Kafka
+    ///   error: the partitions must not start from a state that would break
+    ///   the guarantee.
+    func restore(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionTask] {
+        let stored = try storedCheckpoints(of: partitions)
+        var tasks: [KafkaTopicPartition: PartitionTask] = [:]
+        for partition in partitions { tasks[partition] = try restore(partition, stored: stored[partition]) }
+        return tasks
+    }
+
+    /// The newest valid checkpoint of each partition in the checkpoint topic,
+    /// read in one backward scan per checkpoint-topic partition.
+    private func storedCheckpoints(of partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: (checkpoint: PartitionCheckpoint, id: UInt64)] {
+        let keys = Dictionary(uniqueKeysWithValues: partitions.map {
+            (PartitionCheckpoint.key(group: configuration.group, topic: $0.topic, partition: $0.partition), $0)
+        })
+        let found = try ChunkedRecords.newest(
+            keys: Set(keys.keys), topic: configuration.checkpointTopic,
+            partitions: layout[configuration.checkpointTopic], reader: reader, logger: logger
+        ) { _, record in
+            (checkpoint: try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), id: record.id)
+        }
+        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
+    }
+
+    private func restore(_ partition: KafkaTopicPartition, stored: (checkpoint: PartitionCheckpoint, id: UInt64)?) throws -> PartitionTask {
+        let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
+        var newest = stored
+        var source = "the checkpoint topic '\(configuration.checkpointTopic)'"
+        if let directory = configuration.checkpointDirectory,
+           let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
+           local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
+            newest = (local, newest.map { $0.id + 1 } ?? 0)
+            source = "the file \(CheckpointDirectory(path: directory).checkpointPath(key: key))"
+        }
+        var estimator = ImportanceEstimator(configuration: configuration.estimator)
+        if let checkpoint = newest?.checkpoint {
+            let end = try reader.watermarks(partition).high
+            guard checkpoint.nextOffset <= end else {
+                // Starting there would skip every message the partition holds, silently.
+                throw PipelineError(
+                    .incompatibleCheckpoint,
+                    "the checkpoint of \(partition) in \(source) resumes at offset \(checkpoint.nextOffset), but the partition ends at offset \(end): it was written for another topic of that name (recreated, or on another cluster). Delete that checkpoint, or use a new group or checkpoint directory"
+                )
+            }
+            let header = try StateEnvelope.header(of: checkpoint.estimatorState)
+            guard header.fingerprint == fingerprint else {
+                throw PipelineError(
+                    .incompatibleCheckpoint,
+                    "the checkpoint of \(partition) was written under estimator configuration \(String(header.fingerprint, radix: 16)); this run's is \(String(fingerprint, radix: 16)). Restore the old settings, or use a new group (or delete the checkpoints) to start these partitions empty"
+                )
+            }
+            estimator = try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
+            statistics.update { $0.restoredFromCheckpoint += 1 }
+        }
+        var suppressSamples = PartitionTask.OutputPosition.none
+        var suppressDeadLetters: Int64 = -1
+        if configuration.delivery == .exactlyOnce {
+            suppressSamples = try lastSourcePosition(in: configuration.samplesTopic, for: partition) ?? .none
+            suppressDeadLetters = try lastSourcePosition(in: configuration.deadLetterTopic, for: partition)?.offset ?? -1
+        }
+        logger.info("partition restored", metadata: [
+            "salience.partition": "\(partition)",
+            "salience.checkpoint.offset": "\(newest.map { String($0.checkpoint.nextOffset) } ?? "none")",
+            "salience.suppress.samples_through": "\(suppressSamples.offset)#\(suppressSamples.index)",
+            "salience.suppress.dead_letters_through": "\(suppressDeadLetters)",
+        ])
+        return PartitionTask(
+            partition: partition, estimator: estimator, startOffset: newest?.checkpoint.nextOffset,
+            recordID: newest.map { $0.id + 1 } ?? 0,
+            suppressSamplesThrough: suppressSamples, suppressDeadLettersThrough: suppressDeadLetters
+        )
+    }
+
+    /// The source position (offset, index) of the newest output from `input` in its co-partition of `topic`.
+    private func lastSourcePosition(in topic: String, for input: KafkaTopicPartition) throws -> PartitionTask.OutputPosition? {
+        var found: PartitionTask.OutputPosition?
+        try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: input.partition), window: 16) { messages in
+            for message in messages where message.header(SalienceHeader.sourceTopic) == Array(input.topic.utf8) {
+                guard let offset = message.headerNumber(SalienceHeader.sourceOffset) else { continue }
+                found = PartitionTask.OutputPosition(offset: offset, index: Int(message.headerNumber(SalienceHeader.sourceIndex) ?? 0))
+                return true
+            }
+            return false
+        }
+        return found
+    }
+}

@@ -1,0 +1,44 @@
+import Logging
+import SalienceKafka
+
+/// The partition counts of the pipeline's output topics, checked once at
+/// start-up against the input: outputs are co-partitioned with the input
+/// (partition p → partition p), so each needs at least as many partitions.
+struct TopicLayout: Sendable {
+    /// Partitions of each output topic (samples, dead letters, checkpoints, models).
+    let partitions: [String: Int32]
+
+    /// Partitions of `topic`, one of the output topics.
+    subscript(_ topic: String) -> Int32 { partitions[topic]! }
+
+    /// Reads the layout from the cluster.
+    ///
+    /// - Throws: ``PipelineError`` (`topicLayout`) naming a missing topic or
+    ///   an output with fewer partitions than an input.
+    static func check(_ configuration: PipelineConfiguration, logger: Logger) throws -> TopicLayout {
+        let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        let topics = try admin.listTopics(timeout: .seconds(15))
+        func partitions(_ name: String) -> Int32? {
+            topics.first { $0.name == name }.map { Int32($0.partitions.count) }
+        }
+        var counts: [String: Int32] = [:]
+        for output in [configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic] {
+            guard let count = partitions(output) else {
+                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (salience broker creates the default ones; see docs/configuration.md, Topics)")
+            }
+            counts[output] = count
+        }
+        for input in configuration.inputTopics {
+            guard let count = partitions(input) else {
+                throw PipelineError(.topicLayout, "input topic '\(input)' does not exist")
+            }
+            for output in [configuration.samplesTopic, configuration.deadLetterTopic] where counts[output]! < count {
+                throw PipelineError(
+                    .topicLayout,
+                    "'\(output)' has \(counts[output]!) partitions but input '\(input)' has \(count): outputs are co-partitioned with the input (partition p → partition p), so they need at least as many"
+                )
+            }
+        }
+        return TopicLayout(partitions: counts)
+    }
+}

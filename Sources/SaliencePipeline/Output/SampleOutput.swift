@@ -1,0 +1,67 @@
+import SalienceCore
+import SalienceKafka
+
+/// Produces one engine thread's outputs: each sample into the input's
+/// co-partition of the samples topic, encoded in the configured format, and
+/// each refused message, untouched, into the dead-letter topic with its
+/// reason. Key, headers and the JSON value are built in reused buffers
+/// (librdkafka copies the bytes), so a sample costs no allocation here.
+struct SampleOutput {
+    private let samplesTopic: String
+    private let deadLetterTopic: String
+    private let producer: KafkaProducer
+    private let deliveries: DeliveryAccounting
+    private var encoder: any SampleEncoder
+    /// The `salience.sample.format` header, made once.
+    private let formatHeader: KafkaHeader
+    private var key: [UInt8] = []
+    private var headers: [KafkaHeader] = []
+
+    init(configuration: PipelineConfiguration, producer: KafkaProducer, deliveries: DeliveryAccounting) {
+        samplesTopic = configuration.samplesTopic
+        deadLetterTopic = configuration.deadLetterTopic
+        self.producer = producer
+        self.deliveries = deliveries
+        encoder = configuration.sampleFormat.makeEncoder()
+        formatHeader = KafkaHeader(key: SalienceHeader.sampleFormat, string: configuration.sampleFormat.headerValue)
+    }
+
+    /// Sends `sample`, the `index`-th released by `message`; its delivery
+    /// report counts it (and its latency from the message's timestamp).
+    mutating func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage, of task: PartitionTask) throws {
+        headers.removeAll(keepingCapacity: true)
+        headers.append(contentsOf: task.sourcePartitionHeaders)
+        headers.append(SalienceHeader.sourceOffset(message.offset))
+        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
+        headers.append(formatHeader)
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: sample.userID.utf8)
+        let output = KafkaProducerMessage(
+            topic: samplesTopic, partition: message.partition, key: key, value: encoder.encode(sample), headers: headers
+        )
+        try producer.send(output, reportingTo: SampleDeliveryReport(deliveries, inputMilliseconds: message.timestamp?.milliseconds))
+    }
+
+    /// Sends `message` as it came to the dead-letter topic, with the reason
+    /// and detail of `error` and its source position in headers.
+    func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError, of task: PartitionTask) throws {
+        let output = KafkaProducerMessage(
+            topic: deadLetterTopic,
+            partition: message.partition,
+            key: message.key,
+            value: message.value,
+            headers: task.sourcePartitionHeaders + [
+                SalienceHeader.sourceOffset(message.offset),
+                KafkaHeader(key: SalienceHeader.reason, string: error.reason.rawValue),
+                KafkaHeader(key: SalienceHeader.detail, string: String(error.detail.prefix(1024))),
+            ]
+        )
+        let reason = error.reason.rawValue
+        let metrics = deliveries.metrics
+        try producer.send(output, onDelivery: deliveries.handler {
+            metrics.recordDeadLetter(reason: reason)
+            $0.deadLetters += 1
+            $0.deadLettersByReason[reason, default: 0] += 1
+        })
+    }
+}
