@@ -25,17 +25,25 @@ import Testing
             if estimate - count <= epsilon * Double(total) { withinBound += 1 }
         }
         #expect(Double(withinBound) / Double(exact.count) >= 1 - delta)
-        // Memory is what (ε, δ) configure: depth ⌈ln(1/δ)⌉ × width 2^⌈log2(e/ε)⌉ doubles.
+        // Memory is at most what (ε, δ) configure: depth ⌈ln(1/δ)⌉ × width 2^⌈log2(e/ε)⌉ doubles.
         #expect(sketch.depth == 5)
         #expect(sketch.width == 4096)
         #expect(sketch.memoryBytes == 5 * 4096 * 8)
     }
 
-    @Test func sketchMemoryDoesNotGrowWithDistinctIds() {
+    /// Memory grows with the cells written, up to the configured
+    /// `depth × width` doubles, and then no further however many ids come.
+    @Test func sketchMemoryIsBoundedByItsConfiguration() {
         var sketch = DecayedCountMinSketch(epsilon: 0.01, delta: 0.05, halfLife: .seconds(60), seed: 1)
-        let before = sketch.memoryBytes
-        for key in UInt64(0)..<100_000 { sketch.add(key, at: Double(key), readAt: Double(key)) }
-        #expect(sketch.memoryBytes == before)
+        #expect(sketch.memoryBytes == 0)
+        for key in UInt64(0)..<20 { sketch.add(key, at: Double(key), readAt: Double(key)) }
+        let few = sketch.memoryBytes
+        let configured = sketch.depth * sketch.width * MemoryLayout<Double>.stride
+        #expect(few > 0 && few < configured, "\(few) bytes for 20 ids")
+        for key in UInt64(20)..<100_000 { sketch.add(key, at: Double(key), readAt: Double(key)) }
+        #expect(sketch.memoryBytes == configured)
+        for key in UInt64(100_000)..<200_000 { sketch.add(key, at: Double(key), readAt: Double(key)) }
+        #expect(sketch.memoryBytes == configured)
     }
 
     /// A stationary Zipf stream: the 100 most frequent items' q = exp(log q)

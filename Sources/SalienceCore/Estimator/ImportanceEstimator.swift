@@ -64,11 +64,19 @@ public struct ImportanceEstimator: Sendable {
 
     /// All state and the model as checkpoint bytes (see ``StateEnvelope``).
     public func encodedState() -> [UInt8] {
-        var writer = BinaryWriter(capacity: state.model.memoryBytes + 4 * state.itemFrequencies.memoryBytes)
+        var writer = BinaryWriter(capacity: memoryBytes)
         state.encode(to: &writer)
         joiner?.encode(to: &writer)
         negativeSampler?.encode(to: &writer)
         return StateEnvelope.seal(writer.bytes, fingerprint: configuration.fingerprint)
+    }
+
+    /// Bytes held by the model, the log-Q buckets and the sketches (the bulk
+    /// of the state), growing with the slots they have written up to the
+    /// configured sizes.
+    public var memoryBytes: Int {
+        state.model.memoryBytes + state.logQ.memoryBytes + state.itemFrequencies.memoryBytes
+            + state.userFrequencies.memoryBytes + state.categoryFrequencies.memoryBytes
     }
 
     /// Events processed so far.

@@ -1,4 +1,3 @@
-import CSalienceIntrinsics
 import Foundation
 
 /// Time-decayed frequencies of ids in fixed memory: a count-min sketch
@@ -7,8 +6,8 @@ import Foundation
 ///
 /// Estimates never fall below the true decayed count and exceed it by more
 /// than `ε·N` (N the decayed total) with probability at most `δ`. Memory is
-/// `depth × width` doubles, fixed by (ε, δ) and independent of how many ids
-/// the stream holds.
+/// at most `depth × width` doubles, fixed by (ε, δ) and independent of how
+/// many ids the stream holds; cells take memory once written.
 public struct DecayedCountMinSketch: Sendable, Equatable {
     /// Cells per row: `e/ε` rounded up to a power of two.
     public let width: Int
@@ -16,7 +15,13 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public let depth: Int
     public private(set) var decay: ForwardDecay
     private let seed: UInt64
-    private var cells: [Double]
+    /// The cells written so far (row-major); unwritten cells count zero.
+    private var cells: SlotTable<Cell>
+
+    struct Cell: SlotValue {
+        var count = 0.0
+        static var empty: Cell { Cell() }
+    }
 
     /// A sketch for error `epsilon` (relative to the total count) with failure
     /// probability `delta`, decaying with `halfLife` (none when `nil`).
@@ -26,11 +31,11 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         depth = max(1, Int(log(1 / delta).rounded(.up)))
         decay = ForwardDecay(halfLife: halfLife)
         self.seed = seed
-        cells = .largeTable(repeating: 0, count: width * depth)
+        cells = SlotTable(capacity: width * depth)
     }
 
-    /// Bytes held by the cells.
-    public var memoryBytes: Int { cells.count * MemoryLayout<Double>.stride }
+    /// Bytes held by the cells (growing with the cells written, up to 8 bytes each).
+    public var memoryBytes: Int { cells.memoryBytes }
 
     /// Counts `amount` for the id with hash `key` at `time` and returns the
     /// new estimate read at `readTime`.
@@ -65,9 +70,7 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public func estimate(_ key: UInt64, at time: Double) -> Double {
         let probes = probes(for: key)
         var minimum = Double.infinity
-        cells.withUnsafeBufferPointer { cells in
-            for row in 0..<depth { minimum = Swift.min(minimum, cells[cell(row, probes)]) }
-        }
+        for row in 0..<depth { minimum = Swift.min(minimum, cells[cell(row, probes)].count) }
         return minimum * decay.normalizer(at: time)
     }
 
@@ -89,29 +92,28 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     /// Starts loading the cells at `probes`, so that an
     /// ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)`` soon after finds them in cache.
     public func prefetch(_ probes: Probes) {
-        cells.withUnsafeBufferPointer { cells in
-            for row in 0..<depth { salience_prefetch_for_write(cells.baseAddress! + cell(row, probes)) }
-        }
+        for row in 0..<depth { cells.prefetch(cell(row, probes)) }
     }
 
     mutating func conservativeAdd(_ probes: Probes, amount: Double) -> Double {
         let depth = self.depth
         let width = self.width
-        return cells.withUnsafeMutableBufferPointer { cells in
-            var minimum = Double.infinity
-            for row in 0..<depth { minimum = Swift.min(minimum, cells[Self.cell(row, probes, width: width)]) }
-            let target = minimum + amount
-            // Without a branch: whether a row lies below the target is a coin flip to the CPU.
-            for row in 0..<depth {
-                let index = Self.cell(row, probes, width: width)
-                cells[index] = Swift.max(cells[index], target)
+        cells.reserve(depth)
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: depth) { positions in
+            for row in 0..<depth { positions[row] = cells.insert(Self.cell(row, probes, width: width)) }
+            return cells.withValues { (cells: UnsafeMutableBufferPointer<Cell>) in
+                var minimum = Double.infinity
+                for row in 0..<depth { minimum = Swift.min(minimum, cells[positions[row]].count) }
+                let target = minimum + amount
+                // Without a branch: whether a row lies below the target is a coin flip to the CPU.
+                for row in 0..<depth { cells[positions[row]].count = Swift.max(cells[positions[row]].count, target) }
+                return target
             }
-            return target
         }
     }
 
     mutating func scaleCells(by factor: Double) {
-        for index in cells.indices { cells[index] *= factor }
+        cells.transformAll { $0.count *= factor }
     }
 
     /// The index in `cells` of the probed cell of `row`.
@@ -138,7 +140,7 @@ extension DecayedCountMinSketch: BinaryCodable {
         writer.write(Int64(depth))
         writer.write(seed)
         decay.encode(to: &writer)
-        writer.write(cells)
+        cells.encode(to: &writer) { cell, writer in writer.write(cell.count) }
     }
 
     public init(from reader: inout BinaryReader) throws {
@@ -146,9 +148,9 @@ extension DecayedCountMinSketch: BinaryCodable {
         depth = try reader.read(Int.self)
         seed = try reader.read(UInt64.self)
         decay = try ForwardDecay(from: &reader)
-        cells = try reader.read([Double].self)
-        guard width > 0, width & (width - 1) == 0, depth > 0, cells.count == width * depth else {
-            throw StateDecodingError(.malformed, "count-min sketch of \(depth)×\(width) holds \(cells.count) cells")
+        cells = try SlotTable(from: &reader, what: "count-min sketch") { reader in Cell(count: try reader.read(Double.self)) }
+        guard width > 0, width & (width - 1) == 0, depth > 0, cells.capacity == width * depth else {
+            throw StateDecodingError(.malformed, "count-min sketch of \(depth)×\(width) holds \(cells.capacity) cells")
         }
     }
 }

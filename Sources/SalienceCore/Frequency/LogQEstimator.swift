@@ -1,4 +1,3 @@
-import CSalienceIntrinsics
 import Foundation
 
 /// Streaming estimate of each item's sampling probability for log-Q
@@ -17,13 +16,14 @@ public struct LogQEstimator: Sendable, Equatable {
     public let rate: Double
     private let seed: UInt64
     private var step: Int64 = 0
-    /// One entry per bucket, so a sighting touches one cache line.
-    private var entries: [Bucket]
+    /// One entry per bucket seen so far, so a sighting touches one cache line.
+    private var entries: SlotTable<Bucket>
 
-    private struct Bucket: Equatable {
+    struct Bucket: SlotValue {
         var lastSeen: Int64 = -1
         var meanGap: Double = 0
         var gapsSeen: UInt32 = 0
+        static var empty: Bucket { Bucket() }
     }
 
     public init(bucketBits: Int, rate: Double, seed: UInt64) {
@@ -32,11 +32,11 @@ public struct LogQEstimator: Sendable, Equatable {
         buckets = 1 << bucketBits
         self.rate = rate
         self.seed = seed
-        entries = .largeTable(repeating: Bucket(), count: buckets)
+        entries = SlotTable(capacity: buckets)
     }
 
-    /// Bytes held by the arrays.
-    public var memoryBytes: Int { buckets * MemoryLayout<Bucket>.stride }
+    /// Bytes held by the buckets (growing with the buckets seen, up to 24 bytes each).
+    public var memoryBytes: Int { entries.memoryBytes }
 
     /// Records a sighting of the item with hash `key` and returns `log q` for
     /// it. Before a second sighting, the gap is taken as the steps so far.
@@ -44,8 +44,9 @@ public struct LogQEstimator: Sendable, Equatable {
         step += 1
         let step = self.step
         let rate = self.rate
-        let index = bucket(key)
-        return entries.withUnsafeMutableBufferPointer { entries in
+        entries.reserve(1)
+        let index = entries.insert(bucket(key))
+        return entries.withValues { (entries: UnsafeMutableBufferPointer<Bucket>) in
             var entry = entries[index]
             if entry.lastSeen >= 0 {
                 let gap = Double(step - entry.lastSeen)
@@ -62,7 +63,7 @@ public struct LogQEstimator: Sendable, Equatable {
     /// Starts loading the bucket of the item with hash `key`, so that an
     /// ``observe(_:)`` soon after finds it in cache.
     public func prefetch(_ key: UInt64) {
-        entries.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + bucket(key)) }
+        entries.prefetch(bucket(key))
     }
 
     /// The current `log q` of the item with hash `key` without recording a sighting.
@@ -84,9 +85,11 @@ extension LogQEstimator: BinaryCodable {
         writer.write(rate)
         writer.write(seed)
         writer.write(step)
-        writer.write(entries.map(\.lastSeen))
-        writer.write(entries.map(\.meanGap))
-        writer.write(entries.map(\.gapsSeen))
+        entries.encode(to: &writer) { bucket, writer in
+            writer.write(bucket.lastSeen)
+            writer.write(bucket.meanGap)
+            writer.write(bucket.gapsSeen)
+        }
     }
 
     public init(from reader: inout BinaryReader) throws {
@@ -94,14 +97,11 @@ extension LogQEstimator: BinaryCodable {
         rate = try reader.read(Double.self)
         seed = try reader.read(UInt64.self)
         step = try reader.read(Int64.self)
-        let lastSeen = try reader.read([Int64].self)
-        let meanGap = try reader.read([Double].self)
-        let gapsSeen = try reader.read([UInt32].self)
-        guard buckets > 0, buckets & (buckets - 1) == 0,
-              lastSeen.count == buckets, meanGap.count == buckets, gapsSeen.count == buckets
-        else {
-            throw StateDecodingError(.malformed, "log-Q arrays do not match \(buckets) buckets")
+        entries = try SlotTable(from: &reader, what: "log-Q buckets") { reader in
+            Bucket(lastSeen: try reader.read(Int64.self), meanGap: try reader.read(Double.self), gapsSeen: try reader.read(UInt32.self))
         }
-        entries = .largeTable(count: buckets) { Bucket(lastSeen: lastSeen[$0], meanGap: meanGap[$0], gapsSeen: gapsSeen[$0]) }
+        guard buckets > 0, buckets & (buckets - 1) == 0, entries.capacity == buckets else {
+            throw StateDecodingError(.malformed, "log-Q table of \(entries.capacity) buckets where the header says \(buckets)")
+        }
     }
 }

@@ -1,4 +1,3 @@
-import CSalienceIntrinsics
 import Foundation
 
 /// Online logistic regression by FTRL-Proximal (McMahan et al., "Ad Click
@@ -24,13 +23,22 @@ public struct FTRLProximal: Sendable, Equatable {
     }
 
     public let parameters: Parameters
-    /// `z` and `n` of each coordinate, interleaved so one cache line serves both.
-    private var state: [Double]
-    /// Per feature of the last prediction: its weight, `n` and `√n`, reused by
-    /// the update (grown, never shrunk).
+    /// `z` and `n` of each coordinate written so far, together so one cache
+    /// line serves both; unwritten coordinates are zero.
+    private var state: SlotTable<Coordinate>
+    /// Per feature of the last prediction: its storage position, weight, `n`
+    /// and `√n`, reused by the update (grown, never shrunk).
     private var scratch: [Scratch] = []
 
+    /// One coordinate's FTRL accumulators.
+    struct Coordinate: SlotValue {
+        var z = 0.0
+        var n = 0.0
+        static var empty: Coordinate { Coordinate() }
+    }
+
     private struct Scratch {
+        var position = 0
         var weight = 0.0
         var n = 0.0
         var rootN = 0.0
@@ -38,22 +46,21 @@ public struct FTRLProximal: Sendable, Equatable {
 
     public init(bits: Int, parameters: Parameters) {
         self.parameters = parameters
-        state = .largeTable(repeating: 0, count: 2 << bits)
+        state = SlotTable(capacity: 1 << bits)
         scratch.reserveCapacity(64)
     }
 
     /// Number of coordinates.
-    public var dimension: Int { state.count / 2 }
+    public var dimension: Int { state.capacity }
 
-    /// Bytes held by `z` and `n`.
-    public var memoryBytes: Int { state.count * MemoryLayout<Double>.stride }
+    /// Bytes held by `z` and `n` (growing with the coordinates written, up to
+    /// 16 bytes per coordinate).
+    public var memoryBytes: Int { state.memoryBytes }
 
     /// Starts loading the coordinates of `features`, so that a
     /// ``predict(_:)`` soon after finds them in cache.
     public func prefetch(_ features: FeatureVector) {
-        state.withUnsafeBufferPointer { state in
-            for index in features.indices { salience_prefetch_for_write(state.baseAddress! + 2 * index) }
-        }
+        for index in features.indices { state.prefetch(index) }
     }
 
     /// `σ(w·x)` for the features, remembering the weights for ``update(_:prediction:label:importance:)``.
@@ -62,18 +69,22 @@ public struct FTRLProximal: Sendable, Equatable {
         if scratch.count < count { scratch.append(contentsOf: repeatElement(Scratch(), count: count - scratch.count)) }
         var dot = 0.0
         let parameters = self.parameters
-        state.withUnsafeBufferPointer { state in
-            scratch.withUnsafeMutableBufferPointer { scratch in
-                features.indices.withUnsafeBufferPointer { indices in
-                    features.values.withUnsafeBufferPointer { values in
-                        for position in 0..<count {
-                            let index = indices[position]
-                            let n = state[2 * index + 1]
-                            let rootN = n.squareRoot()
-                            let weight = Self.weight(z: state[2 * index], rootN: rootN, parameters: parameters)
-                            scratch[position] = Scratch(weight: weight, n: n, rootN: rootN)
-                            dot += weight * values[position]
-                        }
+        // Every coordinate predicted is updated next: take its place now, so the update needs no lookup.
+        state.reserve(count)
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            features.indices.withUnsafeBufferPointer { indices in
+                for position in 0..<count { scratch[position].position = state.insert(indices[position]) }
+            }
+            state.withValues { (state: UnsafeBufferPointer<Coordinate>) in
+                features.values.withUnsafeBufferPointer { values in
+                    for position in 0..<count {
+                        let coordinate = state[scratch[position].position]
+                        let rootN = coordinate.n.squareRoot()
+                        let weight = Self.weight(z: coordinate.z, rootN: rootN, parameters: parameters)
+                        scratch[position].weight = weight
+                        scratch[position].n = coordinate.n
+                        scratch[position].rootN = rootN
+                        dot += weight * values[position]
                     }
                 }
             }
@@ -87,20 +98,17 @@ public struct FTRLProximal: Sendable, Equatable {
         let gradient = (prediction - label) * importance
         let alpha = parameters.alpha
         scratch.withUnsafeBufferPointer { scratch in
-            state.withUnsafeMutableBufferPointer { state in
-                features.indices.withUnsafeBufferPointer { indices in
-                    features.values.withUnsafeBufferPointer { values in
-                        for position in 0..<indices.count {
-                            let index = indices[position]
-                            let g = gradient * values[position]
-                            let n = state[2 * index + 1]
-                            // √n from the prediction, unless an earlier feature of this event hashed to the same index.
-                            let seen = scratch[position]
-                            let rootN = n == seen.n ? seen.rootN : n.squareRoot()
-                            let sigma = ((n + g * g).squareRoot() - rootN) / alpha
-                            state[2 * index] += g - sigma * seen.weight
-                            state[2 * index + 1] = n + g * g
-                        }
+            state.withValues { (state: UnsafeMutableBufferPointer<Coordinate>) in
+                features.values.withUnsafeBufferPointer { values in
+                    for position in 0..<values.count {
+                        let seen = scratch[position]
+                        let g = gradient * values[position]
+                        let n = state[seen.position].n
+                        // √n from the prediction, unless an earlier feature of this event hashed to the same index.
+                        let rootN = n == seen.n ? seen.rootN : n.squareRoot()
+                        let sigma = ((n + g * g).squareRoot() - rootN) / alpha
+                        state[seen.position].z += g - sigma * seen.weight
+                        state[seen.position].n = n + g * g
                     }
                 }
             }
@@ -109,14 +117,15 @@ public struct FTRLProximal: Sendable, Equatable {
 
     /// The weight of coordinate `index` (0 where L1 keeps it at zero).
     public func weight(at index: Int) -> Double {
-        Self.weight(z: state[2 * index], rootN: state[2 * index + 1].squareRoot(), parameters: parameters)
+        let coordinate = state[index]
+        return Self.weight(z: coordinate.z, rootN: coordinate.n.squareRoot(), parameters: parameters)
     }
 
     /// Every non-zero weight, by index.
     public func nonZeroWeights() -> [(index: Int, weight: Double)] {
-        (0..<dimension).compactMap { index in
-            let weight = weight(at: index)
-            return weight == 0 ? nil : (index, weight)
+        state.nonEmpty().compactMap { entry in
+            let weight = Self.weight(z: entry.value.z, rootN: entry.value.n.squareRoot(), parameters: parameters)
+            return weight == 0 ? nil : (entry.slot, weight)
         }
     }
 
@@ -141,7 +150,10 @@ extension FTRLProximal: BinaryCodable {
         writer.write(parameters.beta)
         writer.write(parameters.l1)
         writer.write(parameters.l2)
-        writer.write(state)
+        state.encode(to: &writer) { coordinate, writer in
+            writer.write(coordinate.z)
+            writer.write(coordinate.n)
+        }
     }
 
     public init(from reader: inout BinaryReader) throws {
@@ -151,9 +163,11 @@ extension FTRLProximal: BinaryCodable {
             l1: try reader.read(Double.self),
             l2: try reader.read(Double.self)
         )
-        state = try reader.read([Double].self)
-        guard state.count >= 2, state.count.nonzeroBitCount == 1 else {
-            throw StateDecodingError(.malformed, "model of \(state.count / 2) coordinates is not a power of two")
+        state = try SlotTable(from: &reader, what: "model") { reader in
+            Coordinate(z: try reader.read(Double.self), n: try reader.read(Double.self))
+        }
+        guard state.capacity.nonzeroBitCount == 1 else {
+            throw StateDecodingError(.malformed, "model of \(state.capacity) coordinates is not a power of two")
         }
         scratch.reserveCapacity(64)
     }

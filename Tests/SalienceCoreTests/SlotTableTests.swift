@@ -1,0 +1,126 @@
+@testable import SalienceCore
+import Testing
+
+@Suite struct SlotTableTests {
+    struct Pair: SlotValue {
+        var a = 0.0
+        var b: Int64 = -1
+        static var empty: Pair { Pair() }
+    }
+
+    /// Writes `count` distinct slots drawn by a seeded generator, each to a value made from its slot.
+    func filled(capacity: Int, count: Int, seed: UInt64) -> (SlotTable<Pair>, [Int: Pair]) {
+        var table = SlotTable<Pair>(capacity: capacity)
+        var expected: [Int: Pair] = [:]
+        var random = SplitMix64(seed: seed)
+        while expected.count < count {
+            let slot = Int(random.next() % UInt64(capacity))
+            table.reserve(1)
+            let position = table.insert(slot)
+            let value = Pair(a: Double(slot) + 0.5, b: Int64(slot))
+            table.withValues { $0[position] = value }
+            expected[slot] = value
+        }
+        return (table, expected)
+    }
+
+    /// A table that saw a few slots holds memory for those, not for its
+    /// capacity; every slot reads what was written, or empty.
+    @Test func memoryGrowsWithTheSlotsWritten() {
+        let (table, expected) = filled(capacity: 1 << 20, count: 1000, seed: 1)
+        #expect(!table.dense)
+        #expect(table.memoryBytes <= 64 * 1024, "\(table.memoryBytes) bytes for 1,000 slots")
+        #expect(table.denseBytes == (1 << 20) * MemoryLayout<Pair>.stride)
+        for (slot, value) in expected { #expect(table[slot] == value) }
+        var random = SplitMix64(seed: 99)
+        for _ in 0..<1000 {
+            let slot = Int(random.next() % (1 << 20))
+            #expect(table[slot] == (expected[slot] ?? .empty))
+        }
+        #expect(table.nonEmpty().map(\.slot) == expected.keys.sorted())
+    }
+
+    /// Past a third of its capacity the table turns dense, keeps every
+    /// value, and never holds much more than the dense size.
+    @Test func aFullerTableTurnsDenseAndKeepsItsContents() {
+        let (table, expected) = filled(capacity: 4096, count: 2000, seed: 2)
+        #expect(table.dense)
+        #expect(table.memoryBytes <= table.denseBytes + 4096)
+        for slot in 0..<4096 { #expect(table[slot] == (expected[slot] ?? .empty)) }
+    }
+
+    /// Equal contents encode to equal bytes whatever the order of writes and
+    /// the form (sparse or dense), and decode back to an equal table.
+    @Test func encodingDependsOnContentsOnly() throws {
+        let (table, expected) = filled(capacity: 1 << 12, count: 400, seed: 3)
+        var reversed = SlotTable<Pair>(capacity: 1 << 12)
+        for slot in expected.keys.sorted(by: >) {
+            reversed.reserve(1)
+            let position = reversed.insert(slot)
+            reversed.withValues { $0[position] = expected[slot]! }
+        }
+        // The same contents, one table dense (filled past a third first, then emptied back), one sparse.
+        var dense = SlotTable<Pair>(capacity: 1 << 12)
+        dense.reserve(2000)
+        for slot in 0..<2000 { _ = dense.insert(slot) }
+        for (slot, value) in expected {
+            let position = dense.insert(slot)
+            dense.withValues { $0[position] = value }
+        }
+        #expect(dense.dense && !reversed.dense)
+        func encoded(_ table: SlotTable<Pair>) -> [UInt8] {
+            var writer = BinaryWriter()
+            table.encode(to: &writer) { value, writer in
+                writer.write(value.a)
+                writer.write(value.b)
+            }
+            return writer.bytes
+        }
+        #expect(encoded(table) == encoded(reversed))
+        #expect(encoded(table) == encoded(dense))
+        #expect(table == reversed && table == dense)
+        var reader = BinaryReader(encoded(table))
+        let decoded = try SlotTable<Pair>(from: &reader, what: "pairs") { reader in
+            Pair(a: try reader.read(Double.self), b: try reader.read(Int64.self))
+        }
+        #expect(decoded == table)
+        #expect(encoded(decoded) == encoded(table))
+    }
+
+    /// Slots out of order, or past the capacity, are refused with the table's name.
+    @Test func malformedSlotListsAreRefused() {
+        for slots: [UInt32] in [[5, 3], [2, 2], [1, 70]] {
+            var writer = BinaryWriter()
+            writer.write(Int64(64))
+            writer.write(slots)
+            for _ in slots { writer.write(1.0) }
+            var reader = BinaryReader(writer.bytes)
+            let error = #expect(throws: StateDecodingError.self) {
+                try SlotTable<SketchCell>(from: &reader, what: "cells") { SketchCell(count: try $0.read(Double.self)) }
+            }
+            #expect(error?.description.contains("cells") == true, "\(slots)")
+        }
+    }
+
+    struct SketchCell: SlotValue {
+        var count = 0.0
+        static var empty: SketchCell { SketchCell() }
+    }
+
+    /// An estimator that has seen 10 k events holds its tables' written
+    /// slots, far below the configured (dense) sizes, and a restored one
+    /// continues exactly as the original.
+    @Test func anEstimatorsStateGrowsWithWhatItSaw() throws {
+        let configuration = EstimatorConfiguration()
+        var estimator = ImportanceEstimator(configuration: configuration)
+        let events = syntheticEvents(12_000)
+        for event in events.prefix(10_000) { _ = estimator.process(event) }
+        let memory = estimator.memoryBytes
+        #expect(memory < 12 << 20, "\(memory) bytes after 10 k events, against about 42 MB dense")
+        var restored = try ImportanceEstimator(configuration: configuration, restoring: estimator.encodedState())
+        for event in events.dropFirst(10_000) {
+            #expect(restored.process(event) == estimator.process(event))
+        }
+        #expect(restored.encodedState() == estimator.encodedState())
+    }
+}
