@@ -1,4 +1,3 @@
-import CRdKafka
 import Logging
 
 extension KafkaConsumer {
@@ -18,12 +17,8 @@ extension KafkaConsumer {
         in partitions: [KafkaTopicPartition],
         timeout: Duration
     ) throws -> [KafkaTopicPartitionOffset] {
-        let list = RDKafkaTopicPartitionList(partitions, offset: timestamp)
-        let err = rd_kafka_offsets_for_times(client.handle, list.list, timeout.timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: "offsets for time \(timestamp)") }
-        if let error = list.firstError(context: "offsets for time in") { throw error }
         var probe: TimestampProbe?
-        return try list.entries.map { answer in
+        return try client.offsets(forTimestamp: timestamp, in: partitions, timeout: timeout).map { answer in
             if answer.offset >= 0 { return answer }
             let (low, high) = try watermarks(of: answer.topicPartition, timeout: timeout)
             guard high > low else { return KafkaTopicPartitionOffset(answer.topicPartition, offset: high) }

@@ -7,12 +7,9 @@ final class RDKafkaClientContext: @unchecked Sendable {
     // Immutable after init; librdkafka's callbacks only read it.
     let logger: Logger
     /// Called on the polling thread for each rebalance.
-    let rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
+    let rebalance: (@Sendable (RDKafkaRebalance) -> Void)?
 
-    init(
-        logger: Logger,
-        rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)? = nil
-    ) {
+    init(logger: Logger, rebalance: (@Sendable (RDKafkaRebalance) -> Void)? = nil) {
         self.logger = logger
         self.rebalance = rebalance
     }
@@ -51,7 +48,7 @@ final class RDKafkaClient: @unchecked Sendable {
             rd_kafka_conf_set_rebalance_cb(conf) { handle, err, partitions, opaque in
                 guard let handle, let partitions, let opaque else { return }
                 let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
-                context.rebalance?(handle, err, partitions)
+                context.rebalance?(RDKafkaRebalance(handle: handle, err: err, list: partitions))
             }
         }
         configure(conf)
