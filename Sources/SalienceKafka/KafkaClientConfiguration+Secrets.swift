@@ -1,4 +1,3 @@
-import CRdKafka
 
 extension KafkaClientConfiguration {
     /// What stands in for a secret value in logs, errors and dumps.
@@ -25,7 +24,6 @@ extension KafkaClientConfiguration {
     ///
     /// - Throws: ``KafkaError`` naming the property (never a secret's value).
     public func validate() throws {
-        let conf = try RDKafkaConfig.make(librdkafkaProperties.merging(properties) { _, raw in raw })
-        rd_kafka_conf_destroy(conf)
+        try RDKafkaConfig.validate(librdkafkaProperties.merging(properties) { _, raw in raw })
     }
 }

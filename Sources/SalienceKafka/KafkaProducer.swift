@@ -1,4 +1,3 @@
-import CRdKafka
 import Logging
 import Synchronization
 
@@ -29,22 +28,7 @@ public final class KafkaProducer: Sendable {
             properties: configuration.librdkafkaProperties,
             context: RDKafkaClientContext(logger: logger)
         ) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
-                guard let message, let opaque = message.pointee._private else { return }
-                let handler = Unmanaged<KafkaDeliveryHandler>.fromOpaque(opaque).takeRetainedValue()
-                let err = message.pointee.err
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-                    handler.delivered(.success(KafkaDeliveryReceipt(
-                        topic: topic,
-                        partition: message.pointee.partition,
-                        offset: message.pointee.offset,
-                        timestamp: KafkaConsumerMessage.timestamp(of: message)
-                    )))
-                } else {
-                    handler.delivered(.failure(KafkaError.from(err, context: "delivery")))
-                }
-            }
+            RDKafkaClient.reportDeliveries(conf)
         }
         self.configuration = configuration
         pollLoop = RDKafkaPollLoop(client: client, name: "salience.producer.poll")
@@ -69,25 +53,7 @@ public final class KafkaProducer: Sendable {
     ///
     /// When the local queue is full this call waits for room; it never drops.
     public func send(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
-        let callback = Unmanaged.passRetained(handler)
-        let headers = message.headers.makeRDKafkaHeaders()
-        let err = (message.key ?? []).withUnsafeBytes { key in
-            message.value.withUnsafeBytes { value in
-                salience_produce(
-                    client.handle, message.topic, message.partition ?? -1,
-                    message.key == nil ? nil : key.baseAddress, key.count,
-                    value.baseAddress, value.count,
-                    headers, message.timestampMilliseconds ?? 0,
-                    RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
-                    callback.toOpaque()
-                )
-            }
-        }
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            callback.release()
-            if let headers { rd_kafka_headers_destroy(headers) }
-            throw client.fatalError() ?? KafkaError.from(err, context: "send to \(message.topic)")
-        }
+        try client.produce(message, reportingTo: handler)
     }
 
     /// Sends a message and waits for its delivery report.
@@ -103,17 +69,14 @@ public final class KafkaProducer: Sendable {
 
     /// Messages handed over but not yet reported.
     public var outstandingMessages: Int {
-        Int(rd_kafka_outq_len(client.handle))
+        client.outstandingMessages
     }
 
     /// Waits until every message sent so far has its delivery report.
     ///
     /// - Throws: ``KafkaError/Code/timedOut`` if some are still outstanding after `timeout`.
     public func flush(timeout: Duration) throws {
-        let err = rd_kafka_flush(client.handle, timeout.timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError.from(err, context: "flush (\(outstandingMessages) messages outstanding)")
-        }
+        try client.flush(timeoutMilliseconds: timeout.timeoutMilliseconds, context: "flush (\(self.outstandingMessages) messages outstanding)")
     }
 
     /// Flushes for up to `timeout`, fails whatever is still outstanding (each
@@ -125,8 +88,8 @@ public final class KafkaProducer: Sendable {
         }
         guard !wasClosed else { return }
         if (try? flush(timeout: timeout)) == nil {
-            rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-            _ = rd_kafka_flush(client.handle, 1000)
+            client.purgeAll()
+            try? client.flush(timeoutMilliseconds: 1000, context: "flush after purge")
         }
         pollLoop.stop()
     }
@@ -135,16 +98,12 @@ public final class KafkaProducer: Sendable {
 
     /// Registers the transactional id with the cluster, fencing older producers with it.
     public func initTransactions(timeout: Duration) throws {
-        if let error = rd_kafka_init_transactions(client.handle, timeout.timeoutMilliseconds) {
-            throw KafkaError.consuming(error, context: "init transactions")
-        }
+        try client.initTransactions(timeout: timeout)
     }
 
     /// Starts a transaction; messages sent until commit or abort belong to it.
     public func beginTransaction() throws {
-        if let error = rd_kafka_begin_transaction(client.handle) {
-            throw KafkaError.consuming(error, context: "begin transaction")
-        }
+        try client.beginTransaction()
     }
 
     /// Adds the consumer's offsets (next offsets to read) to the transaction,
@@ -154,29 +113,17 @@ public final class KafkaProducer: Sendable {
         consumer: KafkaConsumer,
         timeout: Duration
     ) throws {
-        guard let metadata = rd_kafka_consumer_group_metadata(consumer.client.handle) else {
-            throw KafkaError(code: .invalidConfiguration, name: "NO_GROUP",
-                             message: "send offsets to transaction: the consumer has no group", severity: .permanent)
-        }
-        defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
-        let list = RDKafkaTopicPartitionList(offsets)
-        if let error = rd_kafka_send_offsets_to_transaction(client.handle, list.list, metadata, timeout.timeoutMilliseconds) {
-            throw KafkaError.consuming(error, context: "send offsets to transaction")
-        }
+        try client.sendOffsetsToTransaction(offsets, consumer: consumer.client, timeout: timeout)
     }
 
     /// Flushes and commits the transaction.
     public func commitTransaction(timeout: Duration) throws {
-        if let error = rd_kafka_commit_transaction(client.handle, timeout.timeoutMilliseconds) {
-            throw KafkaError.consuming(error, context: "commit transaction")
-        }
+        try client.commitTransaction(timeout: timeout)
     }
 
     /// Aborts the transaction; its messages are purged or marked aborted.
     public func abortTransaction(timeout: Duration) throws {
-        if let error = rd_kafka_abort_transaction(client.handle, timeout.timeoutMilliseconds) {
-            throw KafkaError.consuming(error, context: "abort transaction")
-        }
+        try client.abortTransaction(timeout: timeout)
     }
 }
 

@@ -29,4 +29,9 @@ enum RDKafkaConfig {
         }
         return conf
     }
+
+    /// Checks `properties` as ``make(_:)`` does, keeping nothing.
+    static func validate(_ properties: [String: String]) throws {
+        rd_kafka_conf_destroy(try make(properties))
+    }
 }

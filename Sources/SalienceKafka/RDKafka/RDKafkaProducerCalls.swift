@@ -1,0 +1,104 @@
+import CRdKafka
+
+/// The producer's calls into librdkafka, in Swift types: ``KafkaProducer``
+/// calls these and no C function.
+extension RDKafkaClient {
+    /// Sets the delivery report callback on a configuration before the
+    /// handle exists: each message's opaque is a retained
+    /// ``KafkaDeliveryHandler``, released as its report is delivered.
+    static func reportDeliveries(_ conf: OpaquePointer) {
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+            guard let message, let opaque = message.pointee._private else { return }
+            let handler = Unmanaged<KafkaDeliveryHandler>.fromOpaque(opaque).takeRetainedValue()
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                handler.delivered(.success(KafkaDeliveryReceipt(
+                    topic: topic,
+                    partition: message.pointee.partition,
+                    offset: message.pointee.offset,
+                    timestamp: KafkaConsumerMessage.timestamp(of: message)
+                )))
+            } else {
+                handler.delivered(.failure(KafkaError.from(err, context: "delivery")))
+            }
+        }
+    }
+
+    /// Hands `message` to librdkafka (copied; waits while the queue is full);
+    /// `handler` gets its report.
+    func produce(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
+        let callback = Unmanaged.passRetained(handler)
+        let headers = message.headers.makeRDKafkaHeaders()
+        let err = (message.key ?? []).withUnsafeBytes { key in
+            message.value.withUnsafeBytes { value in
+                salience_produce(
+                    handle, message.topic, message.partition ?? -1,
+                    message.key == nil ? nil : key.baseAddress, key.count,
+                    value.baseAddress, value.count,
+                    headers, message.timestampMilliseconds ?? 0,
+                    RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
+                    callback.toOpaque()
+                )
+            }
+        }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            callback.release()
+            if let headers { rd_kafka_headers_destroy(headers) }
+            throw fatalError() ?? KafkaError.from(err, context: "send to \(message.topic)")
+        }
+    }
+
+    /// Messages in the producer's queues, in flight or waiting for their report.
+    var outstandingMessages: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Waits up to `timeout` for every report.
+    ///
+    /// - Throws: ``KafkaError`` (timed out) naming `context` if some are still outstanding.
+    func flush(timeoutMilliseconds: Int32, context: @autoclosure () -> String) throws {
+        let err = rd_kafka_flush(handle, timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: context()) }
+    }
+
+    /// Fails every queued and in-flight message (each report says so).
+    func purgeAll() {
+        rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+    }
+
+    func initTransactions(timeout: Duration) throws {
+        if let error = rd_kafka_init_transactions(handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "init transactions")
+        }
+    }
+
+    func beginTransaction() throws {
+        if let error = rd_kafka_begin_transaction(handle) {
+            throw KafkaError.consuming(error, context: "begin transaction")
+        }
+    }
+
+    /// Adds `offsets` of the group `consumer` belongs to to the open transaction.
+    func sendOffsetsToTransaction(_ offsets: [KafkaTopicPartitionOffset], consumer: RDKafkaClient, timeout: Duration) throws {
+        guard let metadata = rd_kafka_consumer_group_metadata(consumer.handle) else {
+            throw KafkaError(code: .invalidConfiguration, name: "NO_GROUP",
+                             message: "send offsets to transaction: the consumer has no group", severity: .permanent)
+        }
+        defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
+        let list = RDKafkaTopicPartitionList(offsets)
+        if let error = rd_kafka_send_offsets_to_transaction(handle, list.list, metadata, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "send offsets to transaction")
+        }
+    }
+
+    func commitTransaction(timeout: Duration) throws {
+        if let error = rd_kafka_commit_transaction(handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "commit transaction")
+        }
+    }
+
+    func abortTransaction(timeout: Duration) throws {
+        if let error = rd_kafka_abort_transaction(handle, timeout.timeoutMilliseconds) {
+            throw KafkaError.consuming(error, context: "abort transaction")
+        }
+    }
+}
