@@ -35,6 +35,18 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A checkpoint file to start its partition from (repeatable); the partition then starts at the checkpoint's offset (default: none, every partition from empty state).")
     var state: [String] = []
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Start each partition from the newest checkpoint the live run left in its checkpoint topic (default: off).",
+        discussion: "The live run is named by --group and --checkpoint-topic (or the configuration's group and checkpoint_topic); a partition without a checkpoint starts empty at its earliest offset. Give the estimator settings of that run."
+    ))
+    var stateFromCheckpoints = false
+
+    @Option(name: .long, help: "The live run's consumer group, for --state-from-checkpoints (group; default salience).")
+    var group: String?
+
+    @Option(name: .long, help: "The live run's checkpoint topic, for --state-from-checkpoints (checkpoint_topic; default salience-checkpoints).")
+    var checkpointTopic: String?
+
     @Option(name: .long, help: "Write samples to this file: JSON lines (*.jsonl) or length-delimited protobuf (*.pb, Schemas/weighted_sample.proto); this or --to-topic is required.")
     var toFile: String?
 
@@ -46,13 +58,23 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (toFile == nil) != (toTopic == nil) else { throw ValidationError("give exactly one of --to-file or --to-topic") }
+        if stateFromCheckpoints, !state.isEmpty { throw ValidationError("give --state files or --state-from-checkpoints, not both") }
+        if stateFromCheckpoints, from != "earliest" {
+            throw ValidationError("--state-from-checkpoints starts each partition at its checkpoint's offset: leave --from at earliest")
+        }
+        if !stateFromCheckpoints, group != nil || checkpointTopic != nil {
+            throw ValidationError("--group and --checkpoint-topic name the live run for --state-from-checkpoints")
+        }
         if let toFile, !toFile.hasSuffix(".jsonl"), !toFile.hasSuffix(".pb") {
             throw ValidationError("--to-file expects a name ending in .jsonl (JSON lines) or .pb (length-delimited protobuf)")
         }
     }
 
     func run() async throws {
-        let loaded = try settings.load(flags: kafka.settingInputs + estimator.settingInputs)
+        var liveRun: [SettingInput] = []
+        if let group { liveRun.append(.flag("--group", path: "group", group)) }
+        if let checkpointTopic { liveRun.append(.flag("--checkpoint-topic", path: "checkpoint_topic", checkpointTopic)) }
+        let loaded = try settings.load(flags: kafka.settingInputs + estimator.settingInputs + liveRun)
         var logger = Logger(label: "salience.replay")
         logger.logLevel = max(.warning, loaded.settings.logging.level)
         var client = loaded.settings.pipeline.kafka
@@ -74,6 +96,17 @@ struct ReplayCommand: AsyncParsableCommand {
             let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
             states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
             stateStarts[partition] = checkpoint.nextOffset
+        }
+        if stateFromCheckpoints {
+            let pipeline = loaded.settings.pipeline
+            let partitions = try engine.ranges(topics: topics, start: .earliest, end: .end).map(\.partition)
+            let store = CheckpointStore(kafka: client, topic: pipeline.checkpointTopic, logger: logger)
+            let found = try store.newest(group: pipeline.group, partitions: partitions, fingerprint: estimatorConfiguration.fingerprint)
+            for (partition, checkpoint) in found {
+                states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
+                stateStarts[partition] = checkpoint.nextOffset
+            }
+            FileHandle.standardError.write(Data("restored \(found.count) of \(partitions.count) partitions from the checkpoints of group '\(pipeline.group)' in '\(pipeline.checkpointTopic)'\n".utf8))
         }
         var start = try parseStart()
         if case .earliest = start, !stateStarts.isEmpty { start = .offsets(stateStarts) }

@@ -37,6 +37,57 @@ struct ReplayTests {
         }
     }
 
+    /// `salience replay --state-from-checkpoints` starts each partition from
+    /// the newest checkpoint the live run left in the checkpoint topic: after a
+    /// live run over the first part of the input, the replay of the rest
+    /// equals, byte for byte, what one uninterrupted estimator makes of it
+    /// (and a replay of the same offsets from empty state does not).
+    @Test func replayFromTheCheckpointTopicContinuesTheLiveState() async throws {
+        let harness = try PipelineHarness(partitions: 4)
+        let input = try RealEvents.taobao(8_000)
+        let group = "live-\(UUID().uuidString.prefix(8))"
+        try harness.produce(Array(input.prefix(5_000)))
+        _ = try await harness.run(harness.configuration(group: group)) { $0.samplesOut == 5_000 }
+        try harness.produce(Array(input.dropFirst(5_000)))
+
+        let store = CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
+        var starts: [Int32: Int64] = [:]
+        for partition in 0..<harness.partitions {
+            starts[partition] = try store.newest(group: group, topic: harness.events, partition: partition)?.checkpoint.nextOffset
+        }
+        #expect(starts.count == Int(harness.partitions) && starts.values.allSatisfy { $0 > 0 })
+        let reference = harness.reference(try harness.readAll(harness.events))
+        var expected: [UInt8] = []
+        for partition in 0..<harness.partitions {
+            for sample in reference.samples[partition] ?? [] where sample.source!.offset >= starts[partition]! {
+                expected += sample.jsonBytes + [UInt8(ascii: "\n")]
+            }
+        }
+        #expect(expected.count > 0)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-state-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func replay(_ name: String, _ extra: [String]) throws -> [UInt8] {
+            let file = directory.appendingPathComponent(name)
+            let process = Process()
+            process.executableURL = SalienceProcess.executable
+            process.arguments = ["replay", "--bootstrap", harness.cluster.bootstrapServers, "--topic", harness.events,
+                                 "--to-file", file.path, "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15"] + extra
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "replay \(extra)")
+            return (try? Array(Data(contentsOf: file))) ?? []
+        }
+        let restored = try replay("restored.jsonl", ["--state-from-checkpoints", "--group", group, "--checkpoint-topic", "checkpoints"])
+        #expect(restored == expected, "the replay continues the live run's state")
+        let offsets = (0..<harness.partitions).map { "\($0):\(starts[$0]!)" }.joined(separator: ",")
+        let empty = try replay("empty.jsonl", ["--from", offsets])
+        #expect(empty.split(separator: UInt8(ascii: "\n")).count == expected.split(separator: UInt8(ascii: "\n")).count)
+        #expect(empty != expected, "from empty state the same offsets give other weights")
+    }
+
     /// `salience replay` twice over the same range writes byte-identical files;
     /// a range starting at a time starts at the first event at or after it.
     @Test func replayIsDeterministicAndTimeBounded() async throws {
