@@ -49,6 +49,16 @@ struct BenchCommand: AsyncParsableCommand {
     ))
     var threads: [Int] = [1, 2]
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The Python peer the pipeline suite runs on the first --peer-events events of the same stream and broker; '' for none.",
+        discussion: "Needs python3 with pip install -r Benchmarks/peers/requirements.txt (confluent-kafka, River); without them the peer is skipped, saying so.",
+        valueName: "script"
+    ))
+    var pythonPeer: String = PipelineBenchmark.defaultPeer
+
+    @Option(name: .long, help: "Events the Python peer handles (all of the stream when fewer).")
+    var peerEvents: Int = 100_000
+
     @Option(name: .long, help: "Events (all-distinct users and items) in the memory suite.")
     var memoryEvents: Int = 10_000_000
 
@@ -57,8 +67,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ["core", "pipeline", "memory", "all"].contains(suite) else { throw ValidationError("--suite expects core, pipeline, memory or all") }
-        guard events > 0, partitions > 0, latencyPartitions > 0 else {
-            throw ValidationError("--events, --partitions and --latency-partitions expect positive numbers")
+        guard events > 0, partitions > 0, latencyPartitions > 0, peerEvents > 0 else {
+            throw ValidationError("--events, --partitions, --latency-partitions and --peer-events expect positive numbers")
         }
         guard !threads.isEmpty, threads.allSatisfy({ (1...256).contains($0) }), Set(threads).count == threads.count else {
             throw ValidationError("--threads expects distinct counts from 1 to 256")
@@ -70,7 +80,10 @@ struct BenchCommand: AsyncParsableCommand {
         var figures: [(String, Double, String)] = []
         if suite == "core" || suite == "all" { figures += CoreBenchmark().run() }
         if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents).run() }
-        if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads).run() }
+        if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(
+                events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads,
+                pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents
+            ).run() }
         if json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -244,6 +257,16 @@ struct PipelineBenchmark {
     let latencyPartitions: Int32
     /// engine.threads values to measure; the first is the headline.
     let threads: [Int]
+    /// The Python peer's script, if it is to run.
+    let pythonPeer: String?
+    /// Events the peer handles.
+    let peerEvents: Int
+
+    /// `Benchmarks/peers/python_peer.py` of the source tree this binary was built from.
+    static var defaultPeer: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Benchmarks/peers/python_peer.py").path
+    }
 
     func run() async throws -> [(String, Double, String)] {
         var logger = Logger(label: "salience.bench")
@@ -321,6 +344,18 @@ struct PipelineBenchmark {
             scaling.append(("pipeline.threads_\(count).steady_events_per_s", rate, "events/s, steady state, engine.threads \(count)"))
             scaling.append(("pipeline.threads_\(count).steady_ratio", rate / kcatRate, "x kcat passthrough, steady state, engine.threads \(count)"))
         }
+        var peer: [(String, Double, String)] = []
+        if let pythonPeer {
+            let count = min(peerEvents, available)
+            try cluster.createTopic("peer-samples", partitions: partitions)
+            if let rate = try runPythonPeer(pythonPeer, bootstrap: cluster.bootstrapServers, count: count) {
+                let salienceRate = Double(available) / salienceSeconds
+                peer = [
+                    ("pipeline.python_peer.events_per_s", rate, "events/s, start to last sample acknowledged, first \(count) events (group join included)"),
+                    ("pipeline.python_peer.ratio", salienceRate / rate, "x the Python peer, both from start (group join included)"),
+                ]
+            }
+        }
         let latency = try await measureLatency(cluster: cluster, client: client, configuration: configuration, rate: steadyRate / 2, logger: logger)
         return [
             ("pipeline.events", Double(available), "events in the stream"),
@@ -335,7 +370,48 @@ struct PipelineBenchmark {
             ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
             ("pipeline.replay.sample_bytes", Double(replayedBytes), "bytes of sample JSON encoded by the replay"),
             ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
-        ] + scaling + latency
+        ] + scaling + peer + latency
+    }
+
+    /// Runs the Python peer over the first `count` events; its events/s, or
+    /// `nil` (said on standard error) when Python or its packages are missing.
+    private func runPythonPeer(_ script: String, bootstrap: String, count: Int) throws -> Double? {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import confluent_kafka, river"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        var ready = FileManager.default.fileExists(atPath: script)
+        if ready {
+            do {
+                try check.run()
+                check.waitUntilExit()
+                ready = check.terminationStatus == 0
+            } catch {
+                ready = false
+            }
+        }
+        guard ready else {
+            FileHandle.standardError.write(Data("bench: the Python peer is skipped: it needs \(script) and python3 with pip install -r Benchmarks/peers/requirements.txt\n".utf8))
+            return nil
+        }
+        FileHandle.standardError.write(Data("bench: Python peer (confluent-kafka, River FTRL) on the first \(count) events\n".utf8))
+        let peer = Process()
+        peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        peer.arguments = ["python3", script, "--bootstrap", bootstrap, "--topic", "events", "--output", "peer-samples",
+                          "--group", "peer-\(UUID().uuidString.prefix(8))", "--count", String(count)]
+        let output = Pipe()
+        peer.standardOutput = output
+        try peer.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        peer.waitUntilExit()
+        guard peer.terminationStatus == 0,
+              let result = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let rate = result["events_per_s"] as? Double
+        else {
+            throw ValidationError("the Python peer failed (exit \(peer.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+        }
+        return rate
     }
 
     /// `salience run` over the whole events topic in a new group: seconds
