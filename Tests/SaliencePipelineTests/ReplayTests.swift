@@ -65,20 +65,9 @@ struct ReplayTests {
         }
         #expect(expected.count > 0)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-state-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("replay-state")
         func replay(_ name: String, _ extra: [String]) throws -> [UInt8] {
-            let file = directory.appendingPathComponent(name)
-            let process = Process()
-            process.executableURL = SalienceProcess.executable
-            process.arguments = ["replay", "--bootstrap", harness.cluster.bootstrapServers, "--topic", harness.events,
-                                 "--to-file", file.path, "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15"] + extra
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "replay \(extra)")
-            return (try? Array(Data(contentsOf: file))) ?? []
+            try Self.replayToFile(harness, directory.appendingPathComponent(name), extra)
         }
         let restored = try replay("restored.jsonl", ["--state-from-checkpoints", "--group", group, "--checkpoint-topic", "checkpoints"])
         #expect(restored == expected, "the replay continues the live run's state")
@@ -94,20 +83,9 @@ struct ReplayTests {
         let harness = try PipelineHarness(partitions: 4)
         let input = try RealEvents.taobao(8_000)
         try harness.produce(input)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("replay")
         func replay(_ name: String, _ extra: [String] = []) throws -> [UInt8] {
-            let file = directory.appendingPathComponent(name)
-            let process = Process()
-            process.executableURL = SalienceProcess.executable
-            process.arguments = ["replay", "--bootstrap", harness.cluster.bootstrapServers, "--topic", harness.events,
-                                 "--to-file", file.path, "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15"] + extra
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            return Array(try Data(contentsOf: file))
+            try Self.replayToFile(harness, directory.appendingPathComponent(name), extra)
         }
         let first = try replay("first.jsonl")
         let second = try replay("second.jsonl")
@@ -158,5 +136,27 @@ struct ReplayTests {
         }
         #expect(laterTimes.allSatisfy { $0 >= middle / 1000 * 1000 })
         #expect(laterTimes.count == times.filter { $0 >= middle / 1000 * 1000 }.count)
+    }
+
+    static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// `salience replay` of the harness's events topic with the harness's
+    /// estimator settings and `extra` flags into `file`; expects exit 0 and
+    /// returns the file's bytes (none when it was not written).
+    static func replayToFile(_ harness: PipelineHarness, _ file: URL, _ extra: [String]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = SalienceProcess.executable
+        process.arguments = ["replay", "--bootstrap", harness.cluster.bootstrapServers, "--topic", harness.events,
+                             "--to-file", file.path, "--sketch-epsilon", "0.01", "--logq-bucket-bits", "12", "--feature-bits", "15"] + extra
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "replay \(extra)")
+        return (try? Array(Data(contentsOf: file))) ?? []
     }
 }
