@@ -151,6 +151,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         }.sorted { $0.slot < $1.slot }
     }
 
+    /// Equal when the capacities match and every slot reads the same, whatever either table's form.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.capacity == rhs.capacity && lhs.nonEmpty().elementsEqual(rhs.nonEmpty()) { $0.slot == $1.slot && $0.value == $1.value }
     }
