@@ -12,12 +12,12 @@ extension RDKafkaClient {
 
     func subscribe(_ topics: [String]) throws {
         let list = RDKafkaTopicPartitionList(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
-        try check(rd_kafka_subscribe(handle, list.list), "subscribe to \(topics)")
+        try KafkaError.check(rd_kafka_subscribe(handle, list.list), "subscribe to \(topics)")
     }
 
     func assign(_ partitions: [KafkaTopicPartitionOffset]) throws {
         let list = RDKafkaTopicPartitionList(partitions)
-        try check(rd_kafka_assign(handle, list.list), "assign \(partitions)")
+        try KafkaError.check(rd_kafka_assign(handle, list.list), "assign \(partitions)")
     }
 
     func assignment() throws -> [KafkaTopicPartition] {
@@ -51,20 +51,20 @@ extension RDKafkaClient {
     /// Commits synchronously.
     func commit(_ offsets: [KafkaTopicPartitionOffset]) throws {
         let list = RDKafkaTopicPartitionList(offsets)
-        try check(rd_kafka_commit(handle, list.list, 0), "commit \(offsets)")
+        try KafkaError.check(rd_kafka_commit(handle, list.list, 0), "commit \(offsets)")
         if let error = list.firstError(context: "commit") { throw error }
     }
 
     func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
-        try check(rd_kafka_committed(handle, list.list, timeout.timeoutMilliseconds), "committed offsets")
+        try KafkaError.check(rd_kafka_committed(handle, list.list, timeout.timeoutMilliseconds), "committed offsets")
         if let error = list.firstError(context: "committed offset of") { throw error }
         return list.entries
     }
 
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
-        try check(rd_kafka_position(handle, list.list), "position")
+        try KafkaError.check(rd_kafka_position(handle, list.list), "position")
         return list.entries
     }
 
@@ -81,7 +81,7 @@ extension RDKafkaClient {
         var low: Int64 = 0
         var high: Int64 = 0
         let err = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds)
-        try check(err, "watermarks of \(partition)")
+        try KafkaError.check(err, "watermarks of \(partition)")
         return (low, high)
     }
 
@@ -96,30 +96,26 @@ extension RDKafkaClient {
 
     func pause(_ partitions: [KafkaTopicPartition]) throws {
         let list = RDKafkaTopicPartitionList(partitions)
-        try check(rd_kafka_pause_partitions(handle, list.list), "pause")
+        try KafkaError.check(rd_kafka_pause_partitions(handle, list.list), "pause")
         if let error = list.firstError(context: "pause") { throw error }
     }
 
     func resume(_ partitions: [KafkaTopicPartition]) throws {
         let list = RDKafkaTopicPartitionList(partitions)
-        try check(rd_kafka_resume_partitions(handle, list.list), "resume")
+        try KafkaError.check(rd_kafka_resume_partitions(handle, list.list), "resume")
         if let error = list.firstError(context: "resume") { throw error }
     }
 
     /// The broker's ListOffsets-by-time answer per partition (-1 where it has none).
     func offsets(forTimestamp timestamp: Int64, in partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions, offset: timestamp)
-        try check(rd_kafka_offsets_for_times(handle, list.list, timeout.timeoutMilliseconds), "offsets for time \(timestamp)")
+        try KafkaError.check(rd_kafka_offsets_for_times(handle, list.list, timeout.timeoutMilliseconds), "offsets for time \(timestamp)")
         if let error = list.firstError(context: "offsets for time in") { throw error }
         return list.entries
     }
 
     func closeConsumer() throws {
-        try check(rd_kafka_consumer_close(handle), "close consumer")
-    }
-
-    private func check(_ err: rd_kafka_resp_err_t, _ context: @autoclosure () -> String) throws {
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: context()) }
+        try KafkaError.check(rd_kafka_consumer_close(handle), "close consumer")
     }
 }
 

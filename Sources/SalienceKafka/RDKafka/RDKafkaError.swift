@@ -22,6 +22,17 @@ extension KafkaError {
         )
     }
 
+    /// Throws the error of `err` with `context`, unless `err` is no error.
+    static func check(
+        _ err: rd_kafka_resp_err_t,
+        _ context: @autoclosure () -> String,
+        file: String = #fileID,
+        line: Int = #line
+    ) throws {
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        throw from(err, context: context(), file: file, line: line)
+    }
+
     /// Builds an error from an `rd_kafka_error_t` and destroys it.
     static func consuming(
         _ error: OpaquePointer,

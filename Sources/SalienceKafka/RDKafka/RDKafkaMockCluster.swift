@@ -27,19 +27,19 @@ final class RDKafkaMockCluster: @unchecked Sendable {
     deinit { rd_kafka_mock_cluster_destroy(pointer) }
 
     func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32) throws {
-        try check(rd_kafka_mock_topic_create(pointer, name, partitions, replicationFactor), "create topic '\(name)'")
+        try KafkaError.check(rd_kafka_mock_topic_create(pointer, name, partitions, replicationFactor), "create topic '\(name)'")
     }
 
     func setBrokerDown(_ brokerID: Int32) throws {
-        try check(rd_kafka_mock_broker_set_down(pointer, brokerID), "broker \(brokerID) down")
+        try KafkaError.check(rd_kafka_mock_broker_set_down(pointer, brokerID), "broker \(brokerID) down")
     }
 
     func setBrokerUp(_ brokerID: Int32) throws {
-        try check(rd_kafka_mock_broker_set_up(pointer, brokerID), "broker \(brokerID) up")
+        try KafkaError.check(rd_kafka_mock_broker_set_up(pointer, brokerID), "broker \(brokerID) up")
     }
 
     func setRoundTripTime(milliseconds: Int32, broker brokerID: Int32) throws {
-        try check(rd_kafka_mock_broker_set_rtt(pointer, brokerID, milliseconds), "broker \(brokerID) round-trip time")
+        try KafkaError.check(rd_kafka_mock_broker_set_rtt(pointer, brokerID, milliseconds), "broker \(brokerID) round-trip time")
     }
 
     func pushRequestErrors(api: Int16, errors: [KafkaError.Code]) {
@@ -52,14 +52,10 @@ final class RDKafkaMockCluster: @unchecked Sendable {
     }
 
     func setGroupCoordinator(_ group: String, broker brokerID: Int32) throws {
-        try check(rd_kafka_mock_coordinator_set(pointer, "group", group, brokerID), "coordinator of group '\(group)'")
+        try KafkaError.check(rd_kafka_mock_coordinator_set(pointer, "group", group, brokerID), "coordinator of group '\(group)'")
     }
 
     func setPartitionLeader(topic: String, partition: Int32, broker brokerID: Int32) throws {
-        try check(rd_kafka_mock_partition_set_leader(pointer, topic, partition, brokerID), "leader of \(topic)/\(partition)")
-    }
-
-    private func check(_ err: rd_kafka_resp_err_t, _ context: @autoclosure () -> String) throws {
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: context()) }
+        try KafkaError.check(rd_kafka_mock_partition_set_leader(pointer, topic, partition, brokerID), "leader of \(topic)/\(partition)")
     }
 }

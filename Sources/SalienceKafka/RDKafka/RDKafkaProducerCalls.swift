@@ -56,8 +56,7 @@ extension RDKafkaClient {
     ///
     /// - Throws: ``KafkaError`` (timed out) naming `context` if some are still outstanding.
     func flush(timeoutMilliseconds: Int32, context: @autoclosure () -> String) throws {
-        let err = rd_kafka_flush(handle, timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, context: context()) }
+        try KafkaError.check(rd_kafka_flush(handle, timeoutMilliseconds), context())
     }
 
     /// Fails every queued and in-flight message (each report says so).
