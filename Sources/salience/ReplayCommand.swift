@@ -84,29 +84,31 @@ struct ReplayCommand: AsyncParsableCommand {
         try BrokerCheck.reachable(client, logger: logger)
         let engine = ReplayEngine(kafka: client, estimator: estimatorConfiguration, logger: logger)
 
-        var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
-        var stateStarts: [KafkaTopicPartition: Int64] = [:]
+        var checkpoints: [PartitionCheckpoint] = []
         for path in state {
-            let checkpoint: PartitionCheckpoint
             do {
-                checkpoint = try PartitionCheckpoint.decode(try InputFile.bytes(path, what: "checkpoint file"), expectedFingerprint: estimatorConfiguration.fingerprint)
+                checkpoints.append(try PartitionCheckpoint.decode(try InputFile.bytes(path, what: "checkpoint file"), expectedFingerprint: estimatorConfiguration.fingerprint))
             } catch let error as StateDecodingError {
                 throw CommandError("--state \(path): checkpoint refused: \(error)")
             }
-            let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
-            states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
-            stateStarts[partition] = checkpoint.nextOffset
         }
         if stateFromCheckpoints {
             let pipeline = loaded.settings.pipeline
-            let partitions = try engine.ranges(topics: topics, start: .earliest, end: .end).map(\.partition)
-            let store = CheckpointStore(kafka: client, topic: pipeline.checkpointTopic, logger: logger)
-            let found = try store.newest(group: pipeline.group, partitions: partitions, fingerprint: estimatorConfiguration.fingerprint)
-            for (partition, checkpoint) in found {
-                states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
-                stateStarts[partition] = checkpoint.nextOffset
+            let partitions = try engine.partitions(of: topics)
+            let found = try CheckpointStore(kafka: client, topic: pipeline.checkpointTopic, logger: logger)
+                .newest(group: pipeline.group, partitions: partitions)
+            for checkpoint in found.values {
+                try checkpoint.requireConfiguration(estimatorConfiguration.fingerprint, advice: "Pass the estimator settings of the run that wrote it")
             }
+            checkpoints += found.values
             FileHandle.standardError.write(Data("restored \(found.count) of \(partitions.count) partitions from the checkpoints of group '\(pipeline.group)' in '\(pipeline.checkpointTopic)'\n".utf8))
+        }
+        var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
+        var stateStarts: [KafkaTopicPartition: Int64] = [:]
+        for checkpoint in checkpoints {
+            let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
+            states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
+            stateStarts[partition] = checkpoint.nextOffset
         }
         var start = try parseStart()
         if case .earliest = start, !stateStarts.isEmpty { start = .offsets(stateStarts) }

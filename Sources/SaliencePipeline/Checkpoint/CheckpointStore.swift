@@ -1,5 +1,4 @@
 import Logging
-import SalienceCore
 import SalienceKafka
 
 /// Reads checkpoints back from the checkpoint topic, for tools (inspect,
@@ -32,9 +31,8 @@ public struct CheckpointStore {
 
     /// The newest valid checkpoint of each of `partitions` the group has one
     /// for, read in one backward scan per checkpoint-topic partition (as a
-    /// restoring run reads them). A checkpoint of another estimator
-    /// configuration than `fingerprint` is refused, naming both.
-    public func newest(group: String, partitions: [KafkaTopicPartition], fingerprint: UInt64) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
+    /// restoring run reads them).
+    public func newest(group: String, partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
         let keys = Dictionary(uniqueKeysWithValues: partitions.map {
             (PartitionCheckpoint.key(group: group, topic: $0.topic, partition: $0.partition), $0)
         })
@@ -42,16 +40,7 @@ public struct CheckpointStore {
             keys: Set(keys.keys), topic: topic, partitions: try partitionCount(),
             reader: try PartitionReader(kafka: kafka, logger: logger), logger: logger
         ) { _, record in try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil) }
-        return try Dictionary(uniqueKeysWithValues: found.map { key, checkpoint in
-            let header = try StateEnvelope.header(of: checkpoint.estimatorState)
-            guard header.fingerprint == fingerprint else {
-                throw PipelineError(
-                    .incompatibleCheckpoint,
-                    "the checkpoint \(key) in '\(topic)' was written under estimator configuration \(String(header.fingerprint, radix: 16)); this one is \(String(fingerprint, radix: 16)): pass the settings of the run that wrote it"
-                )
-            }
-            return (keys[key]!, checkpoint)
-        })
+        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
     }
 
     /// What the topic holds of a partition's checkpoints, one line per

@@ -26,6 +26,21 @@ public struct PartitionCheckpoint: Sendable {
 
     public var key: String { Self.key(group: group, topic: topic, partition: partition) }
 
+    /// Refuses a checkpoint whose state was written under another estimator
+    /// configuration than `fingerprint`, naming both and ending with `advice`
+    /// (what to do, which depends on who asks).
+    ///
+    /// - Throws: ``PipelineError`` (`incompatibleCheckpoint`).
+    public func requireConfiguration(_ fingerprint: UInt64, advice: String) throws {
+        let header = try StateEnvelope.header(of: estimatorState)
+        guard header.fingerprint == fingerprint else {
+            throw PipelineError(
+                .incompatibleCheckpoint,
+                "the checkpoint of \(topic)/\(partition) was written under estimator configuration \(String(header.fingerprint, radix: 16)); this run's is \(String(fingerprint, radix: 16)). \(advice)"
+            )
+        }
+    }
+
     /// Framed bytes: the state envelope, under the estimator's fingerprint,
     /// around the uncompressed size (u64) and the zlib stream of group, topic,
     /// partition, next offset and the estimator state.

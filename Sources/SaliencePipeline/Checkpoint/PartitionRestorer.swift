@@ -12,7 +12,6 @@ struct PartitionRestorer {
     private let layout: TopicLayout
     private let reader: PartitionReader
     private let statistics: PipelineStatistics
-    private let fingerprint: UInt64
     private let logger: Logger
 
     init(configuration: PipelineConfiguration, layout: TopicLayout, reader: PartitionReader, statistics: PipelineStatistics, logger: Logger) {
@@ -20,7 +19,6 @@ struct PartitionRestorer {
         self.layout = layout
         self.reader = reader
         self.statistics = statistics
-        fingerprint = configuration.estimator.fingerprint
         self.logger = logger
     }
 
@@ -71,13 +69,10 @@ struct PartitionRestorer {
                     "the checkpoint of \(partition) in \(source) resumes at offset \(checkpoint.nextOffset), but the partition ends at offset \(end): it was written for another topic of that name (recreated, or on another cluster). Delete that checkpoint, or use a new group or checkpoint directory"
                 )
             }
-            let header = try StateEnvelope.header(of: checkpoint.estimatorState)
-            guard header.fingerprint == fingerprint else {
-                throw PipelineError(
-                    .incompatibleCheckpoint,
-                    "the checkpoint of \(partition) was written under estimator configuration \(String(header.fingerprint, radix: 16)); this run's is \(String(fingerprint, radix: 16)). Restore the old settings, or use a new group (or delete the checkpoints) to start these partitions empty"
-                )
-            }
+            try checkpoint.requireConfiguration(
+                configuration.estimator.fingerprint,
+                advice: "Restore the old settings, or use a new group (or delete the checkpoints) to start these partitions empty"
+            )
             estimator = try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
             statistics.update { $0.restoredFromCheckpoint += 1 }
         }

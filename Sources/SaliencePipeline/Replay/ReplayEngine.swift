@@ -33,14 +33,22 @@ public final class ReplayEngine {
         self.logger = logger
     }
 
+    /// Every partition of `topics`, topic by topic (from the cluster's metadata).
+    public func partitions(of topics: [String]) throws -> [KafkaTopicPartition] {
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        return try topics.flatMap { topic in
+            try admin.describeTopic(topic, timeout: .seconds(15)).partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
+        }
+    }
+
     /// The offset range of every partition of `topics` for `start` and `end`.
     public func ranges(topics: [String], start: ReplayStart, end: ReplayEnd) throws -> [ReplayPartitionRange] {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        let all = try partitions(of: topics)
         let consumer = try readerConsumer()
         defer { try? consumer.close() }
         var ranges: [ReplayPartitionRange] = []
         for topic in topics {
-            let partitions = try admin.describeTopic(topic, timeout: .seconds(15)).partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
+            let partitions = all.filter { $0.topic == topic }
             let starts: [KafkaTopicPartition: Int64]
             switch start {
             case .time(let milliseconds):
