@@ -121,7 +121,7 @@ public enum SettingsCatalog {
                 }
             },
             .boolean("estimator.sampling.enabled", \.pipeline.estimator.samplingEnabled, "Sample events by gradient score; off keeps every event with sampling weight 1."),
-            .number("estimator.sampling.target_rate", \.pipeline.estimator.samplingTargetRate, NumberBounds(0, included: false, 1), "Keep probability is clamp(target_rate × score, min_keep_probability, 1)."),
+            .number("estimator.sampling.target_rate", \.pipeline.estimator.samplingTargetRate, NumberBounds(0, included: false, 1), "The expected kept fraction: keep probability min(1, max(min_keep_probability, c × score)), c maintained in event time so the decayed mean keep probability is target_rate; 1 keeps every event."),
             .number("estimator.sampling.min_keep_probability", \.pipeline.estimator.minimumKeepProbability, NumberBounds(0, included: false, 1), "The least keep probability; bounds the sampling weight by its inverse."),
             .seed("estimator.sampling.seed", \.pipeline.estimator.samplingSeed, "Seed of the keep decision xxh64(event id, seed) < p_keep."),
             .optionalDuration("estimator.frequency_half_life", \.pipeline.estimator.frequencyHalfLife, "Half-life of item, user and category frequencies; none for no decay."),

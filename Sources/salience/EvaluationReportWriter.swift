@@ -90,10 +90,9 @@ struct EvaluationReportWriter {
             the samples it emits, with their weights. Log-loss and calibration error are computed after the prior \
             correction of He et al. (2014), `q = p / (p + (1 − p)·r)`, with `r` the odds ratio the weights put on the \
             training set (column "odds ratio"; 1 means no correction). Uniform sampling keeps as many events as \
-            importance sampling did at the same budget. Each budget is spent by searching the estimator's \
-            `sampling.target_rate` (keep probability `clamp(rate × gradient score, min, 1)`) whose kept fraction is \
-            closest to it: \(result.targetRates.sorted { $0.key < $1.key }.map { "budget \($0.key) → rate \(String(format: "%.3f", $0.value))" }.joined(separator: ", ")); \
-            a budget that rate 1 cannot reach keeps what rate 1 keeps (see the samples column).
+            importance sampling did at the same budget. Each budget is the estimator's `sampling.target_rate`: keep \
+            probability `min(1, max(min, c × gradient score))` with `c` maintained in event time so that the decayed \
+            mean keep probability is the rate. Kept fractions: \(result.keptFractions.sorted { $0.key < $1.key }.map { "budget \($0.key) → \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")).
 
             ## Results
 

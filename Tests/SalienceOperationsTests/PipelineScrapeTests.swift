@@ -65,6 +65,10 @@ struct PipelineScrapeTests {
         #expect(metricSum(metrics, "salience_consumer_lag") == 0)
         #expect(metrics.split(separator: "\n").filter { $0.hasPrefix("salience_consumer_lag{") }.count == Int(partitions))
         #expect(metrics.contains("salience_model_logloss{"))
+        // Sampling is off here: every partition keeps every event.
+        let keepRatios = metrics.split(separator: "\n").filter { $0.hasPrefix("salience_sampling_keep_ratio{") }
+        #expect(keepRatios.count == Int(partitions))
+        #expect(keepRatios.allSatisfy { $0.split(separator: " ").last.flatMap { Double($0) } == 1 })
         #expect(metricSum(metrics, "salience_producer_errors_total") == 0)
 
         engine.requestStop()

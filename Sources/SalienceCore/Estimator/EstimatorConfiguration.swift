@@ -37,8 +37,10 @@ public struct EstimatorConfiguration: Hashable, Sendable {
     /// Default: `false`.
     public var samplingEnabled: Bool
 
-    /// Target keep rate: `p_keep = clamp(targetRate × score, minimumKeepProbability, 1)`.
-    /// Default: 0.25.
+    /// The expected kept fraction: `p_keep = min(1, max(minimumKeepProbability, c × score))`
+    /// with `c` maintained in event time so that the decayed mean of `p_keep`
+    /// is this rate (``KeepRateController``); 1 keeps every event. At least
+    /// ``minimumKeepProbability``. Default: 0.25.
     public var samplingTargetRate: Double
 
     /// The least keep probability, bounding the sampling weight by its inverse.
@@ -156,6 +158,10 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         require(objectiveRange.lowerBound > 0 && objectiveRange.upperBound.isFinite, "objective_range: expected 0 < min ≤ max < ∞")
         require(samplingTargetRate > 0 && samplingTargetRate <= 1, "sampling_target_rate: expected (0, 1], got \(samplingTargetRate)")
         require(minimumKeepProbability > 0 && minimumKeepProbability <= 1, "minimum_keep_probability: expected (0, 1], got \(minimumKeepProbability)")
+        require(
+            !samplingEnabled || minimumKeepProbability <= samplingTargetRate,
+            "sampling.min_keep_probability (\(minimumKeepProbability)) exceeds sampling.target_rate (\(samplingTargetRate)): every event is kept with at least the minimum, so the rate cannot be met"
+        )
         require(sketchEpsilon > 1e-7 && sketchEpsilon < 1, "sketch_epsilon: expected (1e-7, 1), got \(sketchEpsilon)")
         require(sketchDelta > 0 && sketchDelta < 1, "sketch_delta: expected (0, 1), got \(sketchDelta)")
         require((4...30).contains(logQBucketBits), "logq_bucket_bits: expected 4...30, got \(logQBucketBits)")

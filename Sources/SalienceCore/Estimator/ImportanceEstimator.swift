@@ -96,6 +96,13 @@ public struct ImportanceEstimator: Sendable {
     /// The online model.
     public var model: FTRLProximal { state.model }
 
+    /// The expected kept fraction of recent events: the decayed mean of the
+    /// keep probabilities given (normaliser half-life), which the keep-rate
+    /// controller holds at `sampling.target_rate`; 1 when sampling is off.
+    public var achievedKeepRate: Double {
+        configuration.samplingEnabled ? state.keepRate.achievedRate : 1
+    }
+
     /// The decayed frequency of an item, read at the largest event time seen.
     public func itemFrequency(_ itemID: String) -> Double {
         state.itemFrequencies.estimate(itemKey(itemID), at: readTime)
@@ -191,7 +198,7 @@ public struct ImportanceEstimator: Sendable {
             ?? SampleEventID(Self.contentID(of: event))
         var keepProbability = 1.0
         if configuration.samplingEnabled {
-            keepProbability = min(max(configuration.samplingTargetRate * gradientScore, configuration.minimumKeepProbability), 1)
+            keepProbability = state.keepRate.keepProbability(score: gradientScore, at: time, sharing: &normalizerDecay)
         }
         let kept = Self.keeps(eventID: eventID, probability: keepProbability, seed: configuration.samplingSeed)
         let samplingWeight = 1 / keepProbability
@@ -256,6 +263,7 @@ struct EstimatorState: Sendable, Equatable, BinaryCodable {
     var classCounts: [DecayedSum]
     var objectiveMean: DecayedMean
     var gradientNormMean: DecayedMean
+    var keepRate: KeepRateController
     var logQ: LogQEstimator
     var model: FTRLProximal
     var metrics: ProgressiveMetrics
@@ -275,6 +283,10 @@ struct EstimatorState: Sendable, Equatable, BinaryCodable {
         classCounts = [DecayedSum(halfLife: configuration.classHalfLife), DecayedSum(halfLife: configuration.classHalfLife)]
         objectiveMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
         gradientNormMean = DecayedMean(halfLife: configuration.normalizerHalfLife)
+        keepRate = KeepRateController(
+            target: configuration.samplingTargetRate, minimum: configuration.minimumKeepProbability,
+            halfLife: configuration.normalizerHalfLife
+        )
         logQ = LogQEstimator(bucketBits: configuration.logQBucketBits, rate: configuration.logQRate, seed: configuration.statisticsSeed &+ 0x109)
         model = FTRLProximal(bits: configuration.features.bits, parameters: configuration.ftrl)
         metrics = ProgressiveMetrics(halfLife: configuration.metricsHalfLife)
@@ -293,6 +305,7 @@ struct EstimatorState: Sendable, Equatable, BinaryCodable {
         writer.write(classCounts[1])
         writer.write(objectiveMean)
         writer.write(gradientNormMean)
+        writer.write(keepRate)
         writer.write(logQ)
         writer.write(model)
         writer.write(metrics)
@@ -311,6 +324,7 @@ struct EstimatorState: Sendable, Equatable, BinaryCodable {
         classCounts = [try reader.read(DecayedSum.self), try reader.read(DecayedSum.self)]
         objectiveMean = try reader.read(DecayedMean.self)
         gradientNormMean = try reader.read(DecayedMean.self)
+        keepRate = try reader.read(KeepRateController.self)
         logQ = try reader.read(LogQEstimator.self)
         model = try reader.read(FTRLProximal.self)
         metrics = try reader.read(ProgressiveMetrics.self)

@@ -90,8 +90,9 @@ public struct TrainingValueEvaluation: Sendable {
         public var objectiveWeights: [BehaviorType: [Double]]
         /// The sampling weight (1/p) of every kept event at each budget, by behaviour type.
         public var samplingWeights: [Double: [BehaviorType: [Double]]]
-        /// The estimator's `sampling.target_rate` that spends each budget.
-        public var targetRates: [Double: Double]
+        /// The fraction of the training events importance sampling kept at
+        /// each budget (its `sampling.target_rate`).
+        public var keptFractions: [Double: Double]
     }
 
     public let configuration: Configuration
@@ -124,9 +125,9 @@ public struct TrainingValueEvaluation: Sendable {
         variants.append(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
 
         var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
-        var targetRates: [Double: Double] = [:]
+        var keptFractions: [Double: Double] = [:]
         for budget in configuration.budgets {
-            let (rate, results) = calibratedSampling(training, budget: budget)
+            let results = sampled(training, budget: budget)
             var importance: [DownstreamTrainer.Example] = []
             var objectiveImportance: [DownstreamTrainer.Example] = []
             for (index, result) in results.enumerated() where result.kept {
@@ -145,7 +146,7 @@ public struct TrainingValueEvaluation: Sendable {
             variants.append(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
             variants.append(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
             variants.append(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
-            targetRates[budget] = rate
+            keptFractions[budget] = uniformRate
         }
 
         var objectiveWeights: [BehaviorType: [Double]] = [:]
@@ -159,34 +160,17 @@ public struct TrainingValueEvaluation: Sendable {
             identification: identify(training: training, labels: labels, scores: fullResults.map(\.sample.components.gradientScore), hindsight: hindsight),
             objectiveWeights: objectiveWeights,
             samplingWeights: samplingWeights,
-            targetRates: targetRates
+            keptFractions: keptFractions
         )
     }
 
-    /// The estimator's target rate whose kept fraction comes closest to
-    /// `budget` (bisection in log space over (0, 1]; at most the fraction
-    /// rate 1 keeps), and the results at that rate. `p = clamp(rate × score)`
-    /// keeps less than `rate` on average because scores above `1/rate` are
-    /// clamped, so the rate is searched rather than set to the budget.
-    func calibratedSampling(_ events: [BehaviorEvent], budget: Double) -> (rate: Double, results: [EstimatorResult]) {
+    /// The estimator's results with sampling at `sampling.target_rate` = `budget`.
+    func sampled(_ events: [BehaviorEvent], budget: Double) -> [EstimatorResult] {
         var sampled = configuration.estimator
         sampled.samplingEnabled = true
-        func run(_ rate: Double) -> [EstimatorResult] {
-            sampled.samplingTargetRate = rate
-            return Self.estimate(events, configuration: sampled)
-        }
-        let target = budget * Double(events.count)
-        var best = (rate: 1.0, results: run(1))
-        var bestError = abs(Double(best.results.filter(\.kept).count) - target)
-        var (low, high) = (log(1e-4), 0.0)
-        for _ in 0..<16 where bestError > 0.002 * target {
-            let rate = exp((low + high) / 2)
-            let results = run(rate)
-            let kept = Double(results.filter(\.kept).count)
-            if abs(kept - target) < bestError { (best, bestError) = ((rate, results), abs(kept - target)) }
-            if kept < target { low = log(rate) } else { high = log(rate) }
-        }
-        return best
+        sampled.samplingTargetRate = budget
+        sampled.minimumKeepProbability = min(sampled.minimumKeepProbability, budget)
+        return Self.estimate(events, configuration: sampled)
     }
 
     /// One estimator over the events in order, as one partition; event ids

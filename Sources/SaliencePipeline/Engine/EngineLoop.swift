@@ -196,6 +196,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             gauges?.checkpointAge.record((now - task.lastCheckpointAt).totalSeconds)
             if let logLoss = task.estimator.metrics.recentMeanLogLoss { gauges?.modelLogLoss.record(logLoss) }
+            gauges?.keepRatio.record(task.estimator.achievedKeepRate)
             gauges?.pendingExposures.record(task.estimator.pendingExposures)
         }
         health.update(member: member) {

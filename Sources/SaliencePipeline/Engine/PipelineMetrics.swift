@@ -140,6 +140,8 @@ public final class PipelineMetrics: Sendable {
         let checkpointAge: Gauge
         let checkpointBytes: Gauge
         let modelLogLoss: Gauge
+        /// The expected kept fraction of recent events (the estimator's achieved keep rate).
+        let keepRatio: Gauge
         let pendingExposures: Gauge
 
         init(_ partition: KafkaTopicPartition, factory: any MetricsFactory) {
@@ -148,11 +150,12 @@ public final class PipelineMetrics: Sendable {
             checkpointAge = Gauge(label: "salience_checkpoint_age_seconds", dimensions: dimensions, factory: factory)
             checkpointBytes = Gauge(label: "salience_checkpoint_bytes", dimensions: dimensions, factory: factory)
             modelLogLoss = Gauge(label: "salience_model_logloss", dimensions: dimensions, factory: factory)
+            keepRatio = Gauge(label: "salience_sampling_keep_ratio", dimensions: dimensions, factory: factory)
             pendingExposures = Gauge(label: "salience_label_pending_exposures", dimensions: dimensions, factory: factory)
         }
 
         func destroy() {
-            for gauge in [lag, checkpointAge, checkpointBytes, modelLogLoss, pendingExposures] { gauge.destroy() }
+            for gauge in [lag, checkpointAge, checkpointBytes, modelLogLoss, keepRatio, pendingExposures] { gauge.destroy() }
         }
     }
 
