@@ -42,6 +42,15 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Negatives per positive in the attribution+negatives label variant (0 leaves the label variants out).")
     var labelNegatives: Int = 4
 
+    @Option(name: .long, help: "Bootstrap resamples of the holdout behind every interval (0: no intervals).")
+    var bootstrapResamples: Int = 1_000
+
+    @Option(name: .long, help: "What the bootstrap resamples: \(HoldoutBootstrap.Unit.allCases.map(\.rawValue).joined(separator: " or ")).")
+    var bootstrapUnit: String = HoldoutBootstrap.Unit.user.rawValue
+
+    @Option(name: .long, help: "Seed of the bootstrap draws.")
+    var bootstrapSeed: UInt64 = HoldoutBootstrap.Configuration().seed
+
     @Option(name: .long, help: "Write report.md and SVG plots to this directory (default: none, the tables go to standard output only).")
     var report: String?
 
@@ -56,6 +65,10 @@ struct EvaluateCommand: ParsableCommand {
         guard try !parsedBudgets().isEmpty else { throw ValidationError("--budgets expects one or more fractions") }
         guard topFraction > 0, topFraction <= 1 else { throw ValidationError("--top-fraction expects a number in (0, 1]") }
         guard passes >= 1 else { throw ValidationError("--passes expects an integer ≥ 1") }
+        guard bootstrapResamples >= 0 else { throw ValidationError("--bootstrap-resamples expects an integer ≥ 0") }
+        guard HoldoutBootstrap.Unit(rawValue: bootstrapUnit) != nil else {
+            throw ValidationError("--bootstrap-unit: expected \(HoldoutBootstrap.Unit.allCases.map(\.rawValue).joined(separator: " or ")), got '\(bootstrapUnit)'")
+        }
         guard (0...100).contains(labelNegatives) else { throw ValidationError("--label-negatives expects an integer in 0...100") }
     }
 
@@ -87,7 +100,8 @@ struct EvaluateCommand: ParsableCommand {
 
         let evaluation = TrainingValueEvaluation(configuration: .init(
             estimator: estimatorConfiguration, budgets: try parsedBudgets(), topFraction: topFraction,
-            trainer: DownstreamTrainer.Parameters(passes: passes)
+            trainer: DownstreamTrainer.Parameters(passes: passes),
+            bootstrap: .init(resamples: bootstrapResamples, unit: HoldoutBootstrap.Unit(rawValue: bootstrapUnit)!, seed: bootstrapSeed)
         ))
         let result = evaluation.run(training: training, holdout: holdout)
         let findings = EvaluationFindings(result)

@@ -16,9 +16,9 @@ struct EvaluationReportWriter {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let shownBudget = result.samplingWeights.keys.min { abs($0 - 0.25) < abs($1 - 0.25) } ?? 0.25
         let plots: [(file: String, svg: String)] = [
-            ("auc_vs_budget.svg", metricPlot("Holdout AUC vs sampling budget", "AUC") { $0.auc }),
-            ("logloss_vs_budget.svg", metricPlot("Holdout log-loss (recalibrated) vs budget", "log-loss") { $0.logLoss }),
-            ("purchase_prauc_vs_budget.svg", metricPlot("Purchase PR-AUC vs budget", "PR-AUC") { $0.purchasePRAUC }),
+            ("auc_vs_budget.svg", metricPlot("Holdout AUC vs sampling budget", "AUC", .auc)),
+            ("logloss_vs_budget.svg", metricPlot("Holdout log-loss (recalibrated) vs budget", "log-loss", .logLoss)),
+            ("purchase_prauc_vs_budget.svg", metricPlot("Purchase PR-AUC vs budget", "PR-AUC", .purchasePRAUC)),
             ("objective_weights_by_type.svg", SVGChart.boxes(
                 title: "Objective weight per behaviour type (training events)", yLabel: "objective weight",
                 groups: BehaviorType.allCases.map { ($0.name, result.objectiveWeights[$0] ?? []) }
@@ -36,17 +36,22 @@ struct EvaluationReportWriter {
         return path
     }
 
-    private func metricPlot(_ title: String, _ label: String, _ metric: (TrainingValueEvaluation.VariantResult) -> Double?) -> String {
+    /// The metric against the budget per sampled variant, with its bootstrap
+    /// intervals as error bars; the variants on every event as reference lines.
+    private func metricPlot(_ title: String, _ label: String, _ metric: TrainingValueEvaluation.Metric) -> String {
         var series: [SVGChart.Series] = []
         for strategy in [TrainingValueEvaluation.Strategy.uniform, .importance, .objectiveImportance] {
-            let points = result.variants.filter { $0.strategy == strategy }.compactMap { variant in
-                metric(variant).map { (x: variant.budget ?? 1, y: $0) }
+            let variants = result.variants.filter { $0.strategy == strategy && $0.value(metric) != nil }
+            if !variants.isEmpty {
+                series.append(.init(
+                    name: strategy.rawValue, points: variants.map { (x: $0.budget ?? 1, y: $0.value(metric)!) },
+                    intervals: variants.map { $0.intervals[metric] }
+                ))
             }
-            if !points.isEmpty { series.append(.init(name: strategy.rawValue, points: points)) }
         }
         for strategy in [TrainingValueEvaluation.Strategy.unweighted, .classBalance, .objective] {
-            if let variant = result.variants.first(where: { $0.strategy == strategy }), let value = metric(variant) {
-                series.append(.init(name: "\(strategy.rawValue) (all)", points: [(x: 1, y: value)]))
+            if let variant = result.variants.first(where: { $0.strategy == strategy }), let value = variant.value(metric) {
+                series.append(.init(name: "\(strategy.rawValue) (all)", points: [(x: 1, y: value)], intervals: [variant.intervals[metric]]))
             }
         }
         return SVGChart.lines(title: title, xLabel: "budget (fraction of training events)", yLabel: label, series: series)
@@ -102,7 +107,7 @@ struct EvaluationReportWriter {
 
             """
         for finding in findings.findings {
-            text += "- \(finding.met ? "**met**" : "**not met**"): \(finding.text)\n"
+            text += "- **\(finding.verdict.rawValue)**: \(finding.text)\n"
         }
         if let labels { text += labelSection(labels) }
         text += "\n## Plots\n\n"

@@ -3,14 +3,20 @@ import SalienceCore
 
 /// The variants of an evaluation as aligned text or Markdown tables.
 enum EvaluationTable {
-    static let columns = ["variant", "samples", "AUC", "log-loss", "purchase PR-AUC", "ECE", "odds ratio"]
+    static let columns = [
+        "variant", "samples", "AUC [95% CI]", "ΔAUC vs unweighted [95% CI]", "log-loss [95% CI]", "purchase PR-AUC [95% CI]",
+        "ΔPR-AUC vs unweighted [95% CI]", "ECE [95% CI]", "odds ratio",
+    ]
     static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE", "ranking AUC (uniform)", "ranking AUC (popular)"]
 
     static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
         result.variants.map { variant in
             [
-                variant.name, String(variant.samples), number(variant.auc), number(variant.logLoss),
-                number(variant.purchasePRAUC), number(variant.calibrationError), String(format: "%.3f", variant.oddsRatio),
+                variant.name, String(variant.samples),
+                number(variant.auc, variant.intervals[.auc]), difference(variant.differenceFromBaseline[.auc]),
+                number(variant.logLoss, variant.intervals[.logLoss]),
+                number(variant.purchasePRAUC, variant.intervals[.purchasePRAUC]), difference(variant.differenceFromBaseline[.purchasePRAUC]),
+                number(variant.calibrationError, variant.intervals[.calibrationError]), String(format: "%.3f", variant.oddsRatio),
             ]
         }
     }
@@ -43,5 +49,16 @@ enum EvaluationTable {
 
     static func number(_ value: Double?) -> String {
         value.map { String(format: "%.4f", $0) } ?? "n/a"
+    }
+
+    /// `0.8123 [0.8001, 0.8240]`, or the value alone without an interval.
+    static func number(_ value: Double?, _ interval: ConfidenceInterval?) -> String {
+        guard let interval, value != nil else { return number(value) }
+        return "\(number(value)) [\(number(interval.lower)), \(number(interval.upper))]"
+    }
+
+    /// `[-0.0012, +0.0031]`, or `–` for the baseline itself.
+    static func difference(_ interval: ConfidenceInterval?) -> String {
+        interval.map { String(format: "[%+.4f, %+.4f]", $0.lower, $0.upper) } ?? "–"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// Small SVG charts for `salience evaluate --report`: lines over a numeric
 /// x axis, and box plots on a log scale. Plain SVG 1.1, no scripts.
@@ -6,6 +7,8 @@ enum SVGChart {
     struct Series {
         var name: String
         var points: [(x: Double, y: Double)]
+        /// Each point's interval, drawn as an error bar (a band for a reference line); empty for none.
+        var intervals: [ConfidenceInterval?] = []
         /// Drawn as a horizontal reference line when it has one point.
         var isReference: Bool { points.count == 1 }
     }
@@ -17,7 +20,11 @@ enum SVGChart {
     /// Lines of `series` against x, with axis labels and a legend.
     static func lines(title: String, xLabel: String, yLabel: String, series: [Series]) -> String {
         let xs = series.flatMap { $0.isReference ? [] : $0.points.map(\.x) }
-        let ys = series.flatMap { $0.points.map(\.y) }
+        var ys: [Double] = []
+        for line in series {
+            ys += line.points.map(\.y)
+            for interval in line.intervals.compactMap({ $0 }) { ys += [interval.lower, interval.upper] }
+        }
         guard let xMin = xs.min(), let xMax = xs.max(), var yMin = ys.min(), var yMax = ys.max() else { return empty(title) }
         let pad = max((yMax - yMin) * 0.1, 1e-4)
         yMin -= pad
@@ -36,11 +43,22 @@ enum SVGChart {
             let color = palette[index % palette.count]
             if line.isReference {
                 let y = py(line.points[0].y)
+                if let interval = line.intervals.first ?? nil {
+                    svg += "<rect x=\"\(left)\" y=\"\(py(interval.upper))\" width=\"\(plotWidth)\" height=\"\(py(interval.lower) - py(interval.upper))\" fill=\"\(color)\" fill-opacity=\"0.08\"/>\n"
+                }
                 svg += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - right)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-dasharray=\"6 4\"/>\n"
             } else {
-                let path = line.points.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")
+                // Series side by side at each x, so their error bars do not overlap.
+                let shift = (Double(index) - 1) * 5
+                let path = line.points.map { "\(px($0.x) + shift),\(py($0.y))" }.joined(separator: " ")
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-                for point in line.points { svg += "<circle cx=\"\(px(point.x))\" cy=\"\(py(point.y))\" r=\"3.5\" fill=\"\(color)\"/>\n" }
+                for (offset, point) in line.points.enumerated() {
+                    let x = px(point.x) + shift
+                    if offset < line.intervals.count, let interval = line.intervals[offset] {
+                        svg += "<line x1=\"\(x)\" y1=\"\(py(interval.lower))\" x2=\"\(x)\" y2=\"\(py(interval.upper))\" stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
+                    }
+                    svg += "<circle cx=\"\(x)\" cy=\"\(py(point.y))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+                }
             }
             let legendY = top + 18 * Double(index)
             svg += "<rect x=\"\(width - right + 12)\" y=\"\(legendY - 9)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"

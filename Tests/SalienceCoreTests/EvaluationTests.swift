@@ -71,7 +71,8 @@ struct TrainingValueEvaluationTests {
         estimator.logQBucketBits = 12
         estimator.sketchEpsilon = 0.01
         let evaluation = TrainingValueEvaluation(configuration: .init(
-            estimator: estimator, budgets: [0.25, 1], trainer: .init(passes: 2, bits: 16)
+            estimator: estimator, budgets: [0.25, 1], trainer: .init(passes: 2, bits: 16),
+            bootstrap: .init(resamples: 200)
         ))
         return evaluation.run(training: Array(events.prefix(10_000)), holdout: Array(events.dropFirst(10_000)))
     }
@@ -90,7 +91,10 @@ struct TrainingValueEvaluationTests {
         #expect(byName["unweighted"]?.oddsRatio == 1)
         let importance = try #require(byName["importance@0.25"])
         let uniform = try #require(byName["uniform@0.25"])
-        #expect(importance.samples > 1000 && importance.samples < 5000, "\(importance.samples)")
+        // The budget is the kept fraction: 25 % of the events, and all of them at 1.
+        #expect(abs(Double(importance.samples) - 2_500) < 125, "\(importance.samples)")
+        #expect(result.keptFractions[0.25] == Double(importance.samples) / 10_000)
+        #expect(byName["importance@1.0"]?.samples == 10_000 && byName["uniform@1.0"]?.samples == 10_000)
         #expect(abs(Double(uniform.samples - importance.samples)) < 0.1 * Double(importance.samples))
         #expect(byName["objective_importance@0.25"]?.samples == importance.samples)
         // Horvitz–Thompson weights keep the class prior: little to correct.
@@ -105,7 +109,20 @@ struct TrainingValueEvaluationTests {
         #expect(result.objectiveWeights.values.map(\.count).reduce(0, +) == 10_000)
         #expect(result.samplingWeights[0.25]?.values.map(\.count).reduce(0, +) == importance.samples)
 
+        // Every metric has its interval; every variant but the baseline its paired difference.
+        for variant in result.variants {
+            #expect(Set(variant.intervals.keys) == Set(TrainingValueEvaluation.Metric.allCases), "\(variant.name)")
+            #expect(variant.differenceFromBaseline.isEmpty == (variant.name == "unweighted"), "\(variant.name)")
+            let auc = try #require(variant.intervals[.auc])
+            #expect(auc.lower < auc.upper && auc.upper - auc.lower < 0.2, "\(variant.name): \(auc)")
+        }
+        // importance@1.0 trains on every event like the baseline, by another weighting: its
+        // paired difference is far narrower than either interval.
+        let same = try #require(result.difference(.auc, "uniform@1.0", "uniform@1.0"))
+        #expect(same == ConfidenceInterval(lower: 0, upper: 0))
+
         let again = Self.evaluate()
+        #expect(again.variants.map(\.intervals) == result.variants.map(\.intervals))
         #expect(again.variants.map(\.auc) == result.variants.map(\.auc))
         #expect(again.variants.map(\.logLoss) == result.variants.map(\.logLoss))
     }

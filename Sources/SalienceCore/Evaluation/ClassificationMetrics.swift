@@ -6,20 +6,7 @@ public enum ClassificationMetrics {
     /// Area under the ROC curve (the Mann–Whitney statistic, ties counted
     /// half), or `nil` without both classes.
     public static func auc(_ predictions: [Double], _ labels: [Bool]) -> Double? {
-        precondition(predictions.count == labels.count)
-        let order = predictions.indices.sorted { predictions[$0] < predictions[$1] }
-        var rankSumPositives = 0.0
-        var positives = 0.0
-        for group in tiedGroups(order, predictions) {
-            let averageRank = Double(group.lowerBound + group.upperBound - 1) / 2 + 1
-            for position in group where labels[order[position]] {
-                rankSumPositives += averageRank
-                positives += 1
-            }
-        }
-        let negatives = Double(order.count) - positives
-        guard positives > 0, negatives > 0 else { return nil }
-        return (rankSumPositives - positives * (positives + 1) / 2) / (positives * negatives)
+        RankedPredictions(predictions).auc(labels)
     }
 
     /// Mean log-loss, predictions clamped to [1e-15, 1 − 1e-15].
@@ -38,50 +25,117 @@ public enum ClassificationMetrics {
     /// of the precision at each positive, tied predictions taken together),
     /// or `nil` without positives.
     public static func averagePrecision(_ predictions: [Double], _ labels: [Bool]) -> Double? {
-        precondition(predictions.count == labels.count)
-        let order = predictions.indices.sorted { predictions[$0] > predictions[$1] }
-        let totalPositives = labels.filter { $0 }.count
-        guard totalPositives > 0 else { return nil }
-        var truePositives = 0
-        var area = 0.0
-        for group in tiedGroups(order, predictions) {
-            let positivesInGroup = group.filter { labels[order[$0]] }.count
-            truePositives += positivesInGroup
-            area += Double(positivesInGroup) / Double(totalPositives) * Double(truePositives) / Double(group.upperBound)
-        }
-        return area
-    }
-
-    /// Positions in `order` grouped into runs of equal prediction.
-    private static func tiedGroups(_ order: [Int], _ predictions: [Double]) -> [Range<Int>] {
-        var groups: [Range<Int>] = []
-        var start = 0
-        while start < order.count {
-            var end = start + 1
-            while end < order.count, predictions[order[end]] == predictions[order[start]] { end += 1 }
-            groups.append(start..<end)
-            start = end
-        }
-        return groups
+        RankedPredictions(predictions).averagePrecision(labels)
     }
 
     /// Expected calibration error over `bins` equal-width bins of the
     /// prediction: Σ (n_bin / n) · |mean prediction − positive rate|.
     public static func expectedCalibrationError(_ predictions: [Double], _ labels: [Bool], bins: Int = 10) -> Double {
         precondition(predictions.count == labels.count && !labels.isEmpty && bins > 0)
-        var count = [Double](repeating: 0, count: bins)
+        return RankedPredictions(predictions).calibrationError(labels, bins: bins) ?? 0
+    }
+}
+
+/// Predictions sorted once, so their metrics can be computed again under
+/// any weighting of the examples (each bootstrap resample weighs an example
+/// by how often it was drawn) in one pass each, without sorting again.
+/// With weights `nil` every example counts once.
+public struct RankedPredictions: Sendable {
+    /// The predictions, by example.
+    public let predictions: [Double]
+    /// Example indices by ascending prediction.
+    private let ascending: [Int]
+    /// Runs of equal prediction, as ranges of `ascending`.
+    private let ties: [Range<Int>]
+
+    public init(_ predictions: [Double]) {
+        self.predictions = predictions
+        ascending = predictions.indices.sorted { predictions[$0] < predictions[$1] }
+        var ties: [Range<Int>] = []
+        var start = 0
+        while start < ascending.count {
+            var end = start + 1
+            while end < ascending.count, predictions[ascending[end]] == predictions[ascending[start]] { end += 1 }
+            ties.append(start..<end)
+            start = end
+        }
+        self.ties = ties
+    }
+
+    /// ROC AUC with ties counted half, or `nil` without both classes.
+    public func auc(_ labels: [Bool], weights: [Double]? = nil) -> Double? {
+        precondition(labels.count == predictions.count && weights.map { $0.count == labels.count } ?? true)
+        var negativesBelow = 0.0
+        var area = 0.0
+        var positives = 0.0
+        for group in ties {
+            var groupPositives = 0.0
+            var groupNegatives = 0.0
+            for position in group {
+                let example = ascending[position]
+                let weight = weights?[example] ?? 1
+                if labels[example] { groupPositives += weight } else { groupNegatives += weight }
+            }
+            area += groupPositives * (negativesBelow + groupNegatives / 2)
+            negativesBelow += groupNegatives
+            positives += groupPositives
+        }
+        guard positives > 0, negativesBelow > 0 else { return nil }
+        return area / (positives * negativesBelow)
+    }
+
+    /// Average precision (tied predictions taken together), or `nil` without positives.
+    public func averagePrecision(_ labels: [Bool], weights: [Double]? = nil) -> Double? {
+        precondition(labels.count == predictions.count && weights.map { $0.count == labels.count } ?? true)
+        var totalPositives = 0.0
+        for example in predictions.indices where labels[example] { totalPositives += weights?[example] ?? 1 }
+        guard totalPositives > 0 else { return nil }
+        var truePositives = 0.0
+        var seen = 0.0
+        var area = 0.0
+        for group in ties.reversed() {
+            var groupPositives = 0.0
+            for position in group {
+                let example = ascending[position]
+                let weight = weights?[example] ?? 1
+                seen += weight
+                if labels[example] { groupPositives += weight }
+            }
+            truePositives += groupPositives
+            if groupPositives > 0 { area += groupPositives / totalPositives * truePositives / seen }
+        }
+        return area
+    }
+
+    /// Mean log-loss (predictions clamped as in ``ClassificationMetrics/logLoss(_:_:)``),
+    /// or `nil` when the weights are all 0.
+    public func logLoss(_ labels: [Bool], weights: [Double]? = nil) -> Double? {
+        var total = 0.0
+        var count = 0.0
+        for example in predictions.indices {
+            let weight = weights?[example] ?? 1
+            guard weight > 0 else { continue }
+            total += weight * ClassificationMetrics.logLoss(predictions[example], labels[example])
+            count += weight
+        }
+        return count > 0 ? total / count : nil
+    }
+
+    /// Expected calibration error over `bins` equal-width bins, or `nil` when the weights are all 0.
+    public func calibrationError(_ labels: [Bool], weights: [Double]? = nil, bins: Int = 10) -> Double? {
         var predicted = [Double](repeating: 0, count: bins)
         var observed = [Double](repeating: 0, count: bins)
-        for (prediction, label) in zip(predictions, labels) {
+        var total = 0.0
+        for example in predictions.indices {
+            let weight = weights?[example] ?? 1
+            guard weight > 0 else { continue }
+            let prediction = predictions[example]
             let bin = min(bins - 1, max(0, Int(prediction * Double(bins))))
-            count[bin] += 1
-            predicted[bin] += prediction
-            observed[bin] += label ? 1 : 0
+            predicted[bin] += weight * prediction
+            observed[bin] += labels[example] ? weight : 0
+            total += weight
         }
-        var error = 0.0
-        for bin in 0..<bins where count[bin] > 0 {
-            error += abs(predicted[bin] - observed[bin]) / Double(labels.count)
-        }
-        return error
+        guard total > 0 else { return nil }
+        return zip(predicted, observed).reduce(0) { $0 + abs($1.0 - $1.1) } / total
     }
 }

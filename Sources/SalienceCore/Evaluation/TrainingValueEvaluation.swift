@@ -16,19 +16,23 @@ public struct TrainingValueEvaluation: Sendable {
         public var trainer: DownstreamTrainer.Parameters
         /// Seed of the uniform keep decision. Default: `0x0_5A3D_1E`.
         public var uniformSeed: UInt64
+        /// The bootstrap of every metric's interval. Default: 1,000 resamples of holdout users.
+        public var bootstrap: HoldoutBootstrap.Configuration
 
         public init(
             estimator: EstimatorConfiguration = EstimatorConfiguration(),
             budgets: [Double] = [0.1, 0.25, 0.5, 1],
             topFraction: Double = 0.1,
             trainer: DownstreamTrainer.Parameters = DownstreamTrainer.Parameters(),
-            uniformSeed: UInt64 = 0x05A3D1E
+            uniformSeed: UInt64 = 0x05A3D1E,
+            bootstrap: HoldoutBootstrap.Configuration = HoldoutBootstrap.Configuration()
         ) {
             self.estimator = estimator
             self.budgets = budgets
             self.topFraction = topFraction
             self.trainer = trainer
             self.uniformSeed = uniformSeed
+            self.bootstrap = bootstrap
         }
     }
 
@@ -48,6 +52,17 @@ public struct TrainingValueEvaluation: Sendable {
         case objectiveImportance = "objective_importance"
     }
 
+    /// A metric graded on the holdout.
+    public enum Metric: String, Sendable, CaseIterable {
+        case auc
+        case logLoss = "log_loss"
+        case purchasePRAUC = "purchase_pr_auc"
+        case calibrationError = "calibration_error"
+
+        /// Whether a larger value is better.
+        public var higherIsBetter: Bool { self == .auc || self == .purchasePRAUC }
+    }
+
     /// One variant's result on the holdout.
     public struct VariantResult: Sendable {
         public var strategy: Strategy
@@ -64,6 +79,21 @@ public struct TrainingValueEvaluation: Sendable {
         public var calibrationError: Double
         /// The prior correction applied (1: none).
         public var oddsRatio: Double
+        /// Each metric's bootstrap interval.
+        public var intervals: [Metric: ConfidenceInterval] = [:]
+        /// Each metric's paired bootstrap interval of this variant minus the
+        /// unweighted baseline (empty for the baseline).
+        public var differenceFromBaseline: [Metric: ConfidenceInterval] = [:]
+
+        /// The metric's value.
+        public func value(_ metric: Metric) -> Double? {
+            switch metric {
+            case .auc: auc
+            case .logLoss: logLoss
+            case .purchasePRAUC: purchasePRAUC
+            case .calibrationError: calibrationError
+            }
+        }
 
         /// `strategy@budget`, e.g. `importance@0.25`.
         public var name: String { budget.map { "\(strategy.rawValue)@\($0)" } ?? strategy.rawValue }
@@ -73,6 +103,8 @@ public struct TrainingValueEvaluation: Sendable {
     /// against the top fraction by loss under a hindsight model.
     public struct Identification: Sendable {
         public var topFraction: Double
+        /// Events in each top set.
+        public var selected: Int
         public var precision: Double
         public var recall: Double
         public var f1: Double
@@ -93,6 +125,22 @@ public struct TrainingValueEvaluation: Sendable {
         /// The fraction of the training events importance sampling kept at
         /// each budget (its `sampling.target_rate`).
         public var keptFractions: [Double: Double]
+        /// The bootstrap the intervals come from.
+        public var bootstrap: HoldoutBootstrap
+        /// Every variant's metrics on every resample, by variant name.
+        public var resampled: [String: [Metric: [Double?]]]
+
+        /// The paired interval of `a − b` for a metric, by variant name.
+        public func difference(_ metric: Metric, _ a: String, _ b: String) -> ConfidenceInterval? {
+            guard let a = resampled[a]?[metric], let b = resampled[b]?[metric] else { return nil }
+            return bootstrap.differenceInterval(a, b)
+        }
+
+        /// The paired interval of `a / b` for a metric, by variant name.
+        public func ratio(_ metric: Metric, _ a: String, _ b: String) -> ConfidenceInterval? {
+            guard let a = resampled[a]?[metric], let b = resampled[b]?[metric] else { return nil }
+            return bootstrap.ratioInterval(a, b)
+        }
     }
 
     public let configuration: Configuration
@@ -113,16 +161,21 @@ public struct TrainingValueEvaluation: Sendable {
         let fullResults = Self.estimate(training, configuration: full)
 
         var variants: [VariantResult] = []
+        var rankings: [RankedPredictions] = []
         var hindsight = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
         let everything = zip(training, labels).map { DownstreamTrainer.Example(event: $0, label: $1, weight: 1) }
         hindsight.train(everything)
-        variants.append(grade(.unweighted, budget: nil, trainer: hindsight, examples: everything, populationPositives, training.count, holdout))
+        func add(_ graded: (VariantResult, RankedPredictions)) {
+            variants.append(graded.0)
+            rankings.append(graded.1)
+        }
+        add(grade(.unweighted, budget: nil, trainer: hindsight, examples: everything, populationPositives, training.count, holdout))
 
         func allEvents(_ weight: (WeightComponents) -> Double) -> [DownstreamTrainer.Example] {
             zip(zip(training, labels), fullResults).map { .init(event: $0.0, label: $0.1, weight: weight($1.sample.components)) }
         }
-        variants.append(train(.classBalance, budget: nil, examples: allEvents(\.classBalance), populationPositives, training.count, holdout))
-        variants.append(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
+        add(train(.classBalance, budget: nil, examples: allEvents(\.classBalance), populationPositives, training.count, holdout))
+        add(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
 
         var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
         var keptFractions: [Double: Double] = [:]
@@ -143,12 +196,13 @@ public struct TrainingValueEvaluation: Sendable {
             where ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: uniformRate, seed: configuration.uniformSeed) {
                 uniform.append(.init(event: training[index], label: labels[index], weight: 1 / uniformRate))
             }
-            variants.append(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
-            variants.append(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
-            variants.append(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
+            add(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
+            add(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
+            add(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
             keptFractions[budget] = uniformRate
         }
 
+        let (bootstrap, resampled) = resample(variants: &variants, rankings: rankings, holdout: holdout)
         var objectiveWeights: [BehaviorType: [Double]] = [:]
         for (event, result) in zip(training, fullResults) { objectiveWeights[event.type, default: []].append(result.sample.components.objective) }
         return Result(
@@ -160,7 +214,9 @@ public struct TrainingValueEvaluation: Sendable {
             identification: identify(training: training, labels: labels, scores: fullResults.map(\.sample.components.gradientScore), hindsight: hindsight),
             objectiveWeights: objectiveWeights,
             samplingWeights: samplingWeights,
-            keptFractions: keptFractions
+            keptFractions: keptFractions,
+            bootstrap: bootstrap,
+            resampled: resampled
         )
     }
 
@@ -182,10 +238,44 @@ public struct TrainingValueEvaluation: Sendable {
         }
     }
 
+    /// Every variant's metrics on the same bootstrap resamples of the holdout:
+    /// their intervals, and their paired differences from the first (the
+    /// unweighted baseline).
+    private func resample(
+        variants: inout [VariantResult], rankings: [RankedPredictions], holdout: [BehaviorEvent]
+    ) -> (HoldoutBootstrap, [String: [Metric: [Double?]]]) {
+        let bootstrap = HoldoutBootstrap(events: holdout, configuration: configuration.bootstrap)
+        let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
+        let purchases = holdout.map { $0.type == .purchase }
+        var statistics: [([Double]) -> Double?] = []
+        for ranking in rankings {
+            for metric in Metric.allCases {
+                switch metric {
+                case .auc: statistics.append { ranking.auc(labels, weights: $0) }
+                case .logLoss: statistics.append { ranking.logLoss(labels, weights: $0) }
+                case .purchasePRAUC: statistics.append { ranking.averagePrecision(purchases, weights: $0) }
+                case .calibrationError: statistics.append { ranking.calibrationError(labels, weights: $0) }
+                }
+            }
+        }
+        let values = bootstrap.resample(statistics)
+        var resampled: [String: [Metric: [Double?]]] = [:]
+        for index in variants.indices {
+            for (offset, metric) in Metric.allCases.enumerated() {
+                let own = values[index * Metric.allCases.count + offset]
+                let baseline = values[offset]
+                resampled[variants[index].name, default: [:]][metric] = own
+                variants[index].intervals[metric] = bootstrap.interval(own)
+                if index > 0 { variants[index].differenceFromBaseline[metric] = bootstrap.differenceInterval(own, baseline) }
+            }
+        }
+        return (bootstrap, resampled)
+    }
+
     private func train(
         _ strategy: Strategy, budget: Double?, examples: [DownstreamTrainer.Example],
         _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
-    ) -> VariantResult {
+    ) -> (VariantResult, RankedPredictions) {
         var trainer = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
         trainer.train(examples)
         return grade(strategy, budget: budget, trainer: trainer, examples: examples, populationPositives, populationCount, holdout)
@@ -194,19 +284,21 @@ public struct TrainingValueEvaluation: Sendable {
     private func grade(
         _ strategy: Strategy, budget: Double?, trainer: DownstreamTrainer, examples: [DownstreamTrainer.Example],
         _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
-    ) -> VariantResult {
+    ) -> (VariantResult, RankedPredictions) {
         var trainer = trainer
         let correction = PriorCorrection(examples: examples, populationPositives: populationPositives, populationCount: populationCount)
         let predictions = holdout.map { correction(trainer.predict($0)) }
         let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
-        return VariantResult(
+        let ranking = RankedPredictions(predictions)
+        let result = VariantResult(
             strategy: strategy, budget: budget, samples: examples.count,
-            auc: ClassificationMetrics.auc(predictions, labels),
+            auc: ranking.auc(labels),
             logLoss: ClassificationMetrics.logLoss(predictions, labels),
-            purchasePRAUC: ClassificationMetrics.averagePrecision(predictions, holdout.map { $0.type == .purchase }),
+            purchasePRAUC: ranking.averagePrecision(holdout.map { $0.type == .purchase }),
             calibrationError: ClassificationMetrics.expectedCalibrationError(predictions, labels),
             oddsRatio: correction.oddsRatio
         )
+        return (result, ranking)
     }
 
     private func identify(training: [BehaviorEvent], labels: [Bool], scores: [Double], hindsight: DownstreamTrainer) -> Identification {
@@ -225,7 +317,7 @@ public struct TrainingValueEvaluation: Sendable {
         let precision = common / Double(byScore.count)
         let recall = common / Double(byLoss.count)
         return Identification(
-            topFraction: configuration.topFraction, precision: precision, recall: recall,
+            topFraction: configuration.topFraction, selected: count, precision: precision, recall: recall,
             f1: precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
         )
     }
