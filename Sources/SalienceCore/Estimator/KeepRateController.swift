@@ -38,6 +38,10 @@ struct KeepRateController: Sendable, Equatable {
     /// Decayed sum of the scores in each bucket.
     private var scores: [Double]
     private var totalWeight = 0.0
+    /// The lowest and highest bucket holding weight (empty while `lowest > highest`):
+    /// each step visits only these.
+    private var lowest = bucketCount
+    private var highest = -1
     /// The scale `c`: the keep probability of a score below the clamps is `c · score`.
     private(set) var scale: Double
     /// The decayed mean of the keep probabilities given.
@@ -71,6 +75,8 @@ struct KeepRateController: Sendable, Equatable {
         let bucket = Self.bucket(of: score)
         weights[bucket] += weight
         scores[bucket] += weight * score
+        lowest = min(lowest, bucket)
+        highest = max(highest, bucket)
         totalWeight += weight
         step()
         let probability = min(1, max(minimum, scale * score))
@@ -116,7 +122,8 @@ struct KeepRateController: Sendable, Equatable {
         var kept = 0.0
         var slope = 0.0
         let bounds = Self.lowerBounds
-        for bucket in weights.indices where weights[bucket] > 0 {
+        guard lowest <= highest else { return (target, 0) }
+        for bucket in lowest...highest where weights[bucket] > 0 {
             let weight = weights[bucket]
             let (lower, upper) = (bounds[bucket], bounds[bucket + 1])
             if c * lower >= 1 {
@@ -180,6 +187,8 @@ extension KeepRateController: BinaryCodable {
             weights.append(try reader.read(Double.self))
             scores.append(try reader.read(Double.self))
         }
+        lowest = weights.firstIndex { $0 > 0 } ?? Self.bucketCount
+        highest = weights.lastIndex { $0 > 0 } ?? -1
         let values = [target, minimum, scale, totalWeight] + weights + scores
         guard values.allSatisfy({ $0.isFinite && $0 >= 0 }), scale > 0 else {
             throw StateDecodingError(.malformed, "the keep-rate controller holds a negative or non-finite value")
