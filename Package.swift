@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "salience", targets: ["salience"]),
         .library(name: "SalienceKafka", targets: ["SalienceKafka"]),
         .library(name: "SalienceCore", targets: ["SalienceCore"]),
+        .library(name: "SalienceDatasets", targets: ["SalienceDatasets"]),
+        .library(name: "SalienceEvaluation", targets: ["SalienceEvaluation"]),
         .library(name: "SaliencePipeline", targets: ["SaliencePipeline"]),
     ],
     dependencies: [
@@ -47,6 +49,18 @@ let package = Package(
         .target(
             name: "SalienceCore",
             dependencies: ["CSalienceIntrinsics"],
+            swiftSettings: strictSettings
+        ),
+        // Dataset importers and the synthetic event generator: what feeds the estimator in tests, demos and benches.
+        .target(
+            name: "SalienceDatasets",
+            dependencies: ["SalienceCore"],
+            swiftSettings: strictSettings
+        ),
+        // `salience evaluate`: variants trained downstream, holdout metrics, bootstrap intervals, the report.
+        .target(
+            name: "SalienceEvaluation",
+            dependencies: ["SalienceCore"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -91,6 +105,8 @@ let package = Package(
             name: "salience",
             dependencies: [
                 "SalienceCore",
+                "SalienceDatasets",
+                "SalienceEvaluation",
                 "SalienceKafka",
                 "SaliencePipeline",
                 "SalienceConfiguration",
@@ -110,7 +126,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SalienceCoreTests",
-            dependencies: ["SalienceCore"],
+            dependencies: ["SalienceCore", "SalienceDatasets"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SalienceDatasetsTests",
+            dependencies: ["SalienceDatasets", "SalienceCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SalienceEvaluationTests",
+            dependencies: ["SalienceEvaluation", "SalienceDatasets", "SalienceCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -118,6 +144,7 @@ let package = Package(
             dependencies: [
                 "SaliencePipeline",
                 "SalienceKafka",
+                "SalienceDatasets",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -132,6 +159,7 @@ let package = Package(
             dependencies: [
                 "SalienceOperations",
                 "SalienceCore",
+                "SalienceDatasets",
                 "SaliencePipeline",
                 "SalienceKafka",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

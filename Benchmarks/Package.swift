@@ -16,6 +16,7 @@ let package = Package(
             name: "DecoderBenchmarks",
             dependencies: [
                 .product(name: "SalienceCore", package: "salience"),
+                .product(name: "SalienceDatasets", package: "salience"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DecoderBenchmarks",
@@ -25,6 +26,7 @@ let package = Package(
             name: "EstimatorBenchmarks",
             dependencies: [
                 .product(name: "SalienceCore", package: "salience"),
+                .product(name: "SalienceDatasets", package: "salience"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/EstimatorBenchmarks",

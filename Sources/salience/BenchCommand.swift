@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SalienceCore
+import SalienceDatasets
 import SalienceKafka
 import SaliencePipeline
 import Synchronization

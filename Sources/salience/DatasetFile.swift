@@ -1,4 +1,5 @@
 import SalienceCore
+import SalienceDatasets
 
 /// Events read from a dataset file through ``DatasetImporter``, in file order.
 enum DatasetFile {

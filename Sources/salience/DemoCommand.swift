@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Prometheus
 import SalienceCore
+import SalienceDatasets
 import SalienceKafka
 import SalienceOperations
 import SaliencePipeline

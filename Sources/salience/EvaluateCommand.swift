@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SalienceConfiguration
 import SalienceCore
+import SalienceEvaluation
+import SalienceDatasets
 
 /// `salience evaluate`: what the weights are worth to a trainer, on real data.
 struct EvaluateCommand: ParsableCommand {

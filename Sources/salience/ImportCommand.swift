@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SalienceCore
+import SalienceDatasets
 import SalienceKafka
 
 /// `salience import`: a dataset file (or a generated stream) to canonical events.

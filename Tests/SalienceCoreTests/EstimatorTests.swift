@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+import SalienceDatasets
 import Testing
 
 /// A small configuration so tests run fast; the semantics are the defaults'.

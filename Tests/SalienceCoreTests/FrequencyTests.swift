@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+import SalienceDatasets
 import Testing
 
 @Suite struct FrequencyTests {

@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+import SalienceDatasets
 import Testing
 
 /// Hand-built streams through the delayed-feedback label policies.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SalienceCore
+import SalienceDatasets
 import SalienceOperations
 import SaliencePipeline
 import Testing

@@ -1,4 +1,5 @@
 import SalienceCore
+import SalienceDatasets
 @testable import SaliencePipeline
 import Testing
 

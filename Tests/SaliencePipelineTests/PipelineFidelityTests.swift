@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+import SalienceDatasets
 import SalienceKafka
 import SaliencePipeline
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SalienceCore
+import SalienceDatasets
 import SalienceKafka
 import SaliencePipeline
 import Synchronization

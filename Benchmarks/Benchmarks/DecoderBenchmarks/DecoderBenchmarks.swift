@@ -1,5 +1,6 @@
 import Benchmark
 import SalienceCore
+import SalienceDatasets
 
 /// Salience's decoder on canonical events: throughput and allocations per
 /// event. The ratio against Foundation's JSONDecoder on the same events is

@@ -1,5 +1,6 @@
 import Benchmark
 import SalienceCore
+import SalienceDatasets
 
 /// All components on, 8 hashed fields and 2 crosses, on pre-decoded events.
 func fullConfiguration() -> EstimatorConfiguration {

@@ -1,7 +1,8 @@
 /// RFC 3339 date-times (`2017-11-26T01:00:00Z`, `…T09:00:00.250+08:00`) to
 /// epoch milliseconds, without Foundation. A space may stand for the `T`.
-enum RFC3339 {
-    static func milliseconds(_ text: String) -> Int64? {
+public enum RFC3339 {
+    /// The epoch milliseconds of an RFC 3339 date-time, or `nil` when it is not one.
+    public static func milliseconds(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { milliseconds(UnsafeRawBufferPointer($0)) }
     }

@@ -2,7 +2,7 @@ import Foundation
 import SalienceCore
 
 /// `report.md` and its SVG plots for `salience evaluate --report DIR`.
-struct EvaluationReportWriter {
+public struct EvaluationReportWriter {
     let result: TrainingValueEvaluation.Result
     let labels: DelayedFeedbackEvaluation.Result?
     let findings: EvaluationFindings
@@ -11,8 +11,24 @@ struct EvaluationReportWriter {
     let estimator: EstimatorConfiguration
     let passes: Int
 
+    /// A writer of the report of `result` (and of the label variants, when
+    /// run) on the dataset `data` of `format`, evaluated under `estimator`
+    /// with a downstream trainer of `passes` passes.
+    public init(
+        result: TrainingValueEvaluation.Result, labels: DelayedFeedbackEvaluation.Result?, findings: EvaluationFindings,
+        data: String, format: String, estimator: EstimatorConfiguration, passes: Int
+    ) {
+        self.result = result
+        self.labels = labels
+        self.findings = findings
+        self.data = data
+        self.format = format
+        self.estimator = estimator
+        self.passes = passes
+    }
+
     /// Writes the report and returns the path of `report.md`.
-    func write(to directory: String) throws -> String {
+    public func write(to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let shownBudget = result.samplingWeights.keys.min { abs($0 - 0.25) < abs($1 - 0.25) } ?? 0.25
         let plots: [(file: String, svg: String)] = [

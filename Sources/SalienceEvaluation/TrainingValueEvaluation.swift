@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// What `salience evaluate` measures: the estimator runs over the training
 /// events exactly as one pipeline partition would, a ``DownstreamTrainer``

@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// A 95 % (or other) interval of a statistic.
 public struct ConfidenceInterval: Sendable, Equatable {

@@ -1,5 +1,7 @@
 import Foundation
 import SalienceCore
+@testable import SalienceEvaluation
+import SalienceDatasets
 import Testing
 
 @Suite("Evaluation: holdout metrics, prior correction, downstream trainer")

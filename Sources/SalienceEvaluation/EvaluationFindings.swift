@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// Plain statements about an evaluation: its goals checked, and every
 /// variant that scores below the unweighted full-data baseline. A claim is

@@ -1,3 +1,5 @@
+import SalienceCore
+
 /// Turns lines of a dataset file into canonical events. A bad row never stops
 /// the import: it comes back as a ``DatasetImporter/RowError`` with its line
 /// number and reason.

@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// A seeded stream of events shaped like real e-commerce logs: Zipf item
 /// popularity, heavy and light users, sessions, and a view → cart / fav →

@@ -2,14 +2,17 @@ import Foundation
 import SalienceCore
 
 /// The variants of an evaluation as aligned text or Markdown tables.
-enum EvaluationTable {
-    static let columns = [
+public enum EvaluationTable {
+    /// The columns of ``rows(_:)-(TrainingValueEvaluation.Result)``.
+    public static let columns = [
         "variant", "samples", "AUC [95% CI]", "ΔAUC vs unweighted [95% CI]", "log-loss [95% CI]", "purchase PR-AUC [95% CI]",
         "ΔPR-AUC vs unweighted [95% CI]", "ECE [95% CI]", "odds ratio",
     ]
-    static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE", "ranking AUC (uniform)", "ranking AUC (popular)"]
+    /// The columns of ``rows(_:)-(DelayedFeedbackEvaluation.Result)``.
+    public static let labelColumns = ["variant", "samples", "positives", "AUC", "log-loss", "conversion PR-AUC", "ECE", "ranking AUC (uniform)", "ranking AUC (popular)"]
 
-    static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
+    /// One row per variant: values with their intervals.
+    public static func rows(_ result: TrainingValueEvaluation.Result) -> [[String]] {
         result.variants.map { variant in
             [
                 variant.name, String(variant.samples),
@@ -21,7 +24,8 @@ enum EvaluationTable {
         }
     }
 
-    static func rows(_ result: DelayedFeedbackEvaluation.Result) -> [[String]] {
+    /// One row per label variant.
+    public static func rows(_ result: DelayedFeedbackEvaluation.Result) -> [[String]] {
         result.variants.map { variant in
             [
                 variant.name, String(variant.samples), String(variant.positives), number(variant.auc),
@@ -32,7 +36,7 @@ enum EvaluationTable {
     }
 
     /// Columns padded to their widest cell; the first left-aligned, the rest right-aligned.
-    static func text(columns: [String], rows: [[String]]) -> String {
+    public static func text(columns: [String], rows: [[String]]) -> String {
         let rows = [columns] + rows
         let widths = columns.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
@@ -43,7 +47,8 @@ enum EvaluationTable {
         }.joined(separator: "\n")
     }
 
-    static func markdown(columns: [String], rows: [[String]]) -> String {
+    /// A Markdown table.
+    public static func markdown(columns: [String], rows: [[String]]) -> String {
         ([columns, columns.map { _ in "---" }] + rows).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
     }
 

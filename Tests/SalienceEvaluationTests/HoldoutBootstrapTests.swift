@@ -1,5 +1,6 @@
 import Foundation
 @testable import SalienceCore
+@testable import SalienceEvaluation
 import Testing
 
 @Suite struct HoldoutBootstrapTests {

@@ -1,3 +1,5 @@
+import SalienceCore
+
 /// The trainer `salience evaluate` grades samples with: logistic regression
 /// over the estimator's hashed features, trained in passes over weighted
 /// examples in their given order (FTRL-Proximal steps scaled by the weight).

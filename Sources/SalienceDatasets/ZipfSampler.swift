@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// Draws ranks `1...count` with `P(k) ∝ k^(−exponent)` in constant memory, by
 /// rejection-inversion (Hörmann & Derflinger, 1996).

@@ -1,5 +1,4 @@
 import Foundation
-import SalienceCore
 
 /// Small SVG charts for `salience evaluate --report`: lines over a numeric
 /// x axis, and box plots on a log scale. Plain SVG 1.1, no scripts.

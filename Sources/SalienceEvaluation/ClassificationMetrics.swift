@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// Holdout metrics of a probabilistic binary classifier. Each takes the
 /// predictions and the labels of the same examples, in any order.

@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+@testable import SalienceDatasets
 import Testing
 
 /// The shared real-data samples (../shared/data beside the repository, or

@@ -1,3 +1,5 @@
+import SalienceCore
+
 /// Undoes the shift in base rate that weighting or downsampling causes, as
 /// He et al. (2014, "Practical Lessons from Predicting Clicks on Ads at
 /// Facebook", §5) recalibrate after negative downsampling:

@@ -1,4 +1,5 @@
 import Foundation
+import SalienceCore
 
 /// What the delayed-feedback label policies and negative generation do for
 /// a trainer that predicts conversion: each variant's training samples come
