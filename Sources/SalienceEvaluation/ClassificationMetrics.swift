@@ -10,6 +10,38 @@ public enum ClassificationMetrics {
         RankedPredictions(predictions).auc(labels)
     }
 
+    /// The AUC that ranking by `probabilities` has in expectation when each
+    /// example's label is drawn with its probability: the chance that a
+    /// random positive outranks a random negative (ties half),
+    /// `Σ_{i≠j} p_i (1 − p_j) [p_i > p_j] / Σ_{i≠j} p_i (1 − p_j)`, or `nil`
+    /// when no pair can be ordered.
+    public static func expectedAUC(_ probabilities: [Double]) -> Double? {
+        let order = probabilities.indices.sorted { probabilities[$0] < probabilities[$1] }
+        var negativesBelow = 0.0
+        var ordered = 0.0
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count, probabilities[order[end]] == probabilities[order[start]] { end += 1 }
+            var groupPositive = 0.0
+            var groupNegative = 0.0
+            var groupSelf = 0.0
+            for position in start..<end {
+                let p = probabilities[order[position]]
+                groupPositive += p
+                groupNegative += 1 - p
+                groupSelf += p * (1 - p)
+            }
+            // Pairs inside a tie count half; an example is never paired with itself.
+            ordered += groupPositive * negativesBelow + (groupPositive * groupNegative - groupSelf) / 2
+            negativesBelow += groupNegative
+            start = end
+        }
+        let positives = probabilities.reduce(0, +)
+        let pairs = positives * (Double(probabilities.count) - positives) - probabilities.reduce(0) { $0 + $1 * (1 - $1) }
+        return pairs > 0 ? ordered / pairs : nil
+    }
+
     /// Mean log-loss, predictions clamped to [1e-15, 1 − 1e-15].
     public static func logLoss(_ predictions: [Double], _ labels: [Bool]) -> Double {
         precondition(predictions.count == labels.count && !labels.isEmpty)

@@ -51,10 +51,16 @@ public struct DownstreamTrainer: Sendable {
         for _ in 0..<parameters.passes {
             for example in examples where example.weight > 0 {
                 hasher.features(of: example.event, into: &features)
-                let prediction = model.predict(features)
-                model.update(features, prediction: prediction, label: example.label ? 1 : 0, importance: example.weight)
+                step(features, label: example.label, weight: example.weight)
             }
         }
+    }
+
+    /// One weighted step on an example's features, hashed by a hasher of
+    /// this trainer's space and bits (so trainers of one space can share it).
+    public mutating func step(_ features: FeatureVector, label: Bool, weight: Double) {
+        let prediction = model.predict(features)
+        model.update(features, prediction: prediction, label: label ? 1 : 0, importance: weight)
     }
 
     /// The predicted probability of a positive label.

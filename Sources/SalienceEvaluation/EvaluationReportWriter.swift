@@ -6,23 +6,22 @@ public struct EvaluationReportWriter {
     let result: TrainingValueEvaluation.Result
     let labels: DelayedFeedbackEvaluation.Result?
     let findings: EvaluationFindings
+    /// Where the events came from, as Markdown.
     let data: String
-    let format: String
     let estimator: EstimatorConfiguration
     let passes: Int
 
     /// A writer of the report of `result` (and of the label variants, when
-    /// run) on the dataset `data` of `format`, evaluated under `estimator`
+    /// run) on the events `data` describes (Markdown), evaluated under `estimator`
     /// with a downstream trainer of `passes` passes.
     public init(
         result: TrainingValueEvaluation.Result, labels: DelayedFeedbackEvaluation.Result?, findings: EvaluationFindings,
-        data: String, format: String, estimator: EstimatorConfiguration, passes: Int
+        data: String, estimator: EstimatorConfiguration, passes: Int
     ) {
         self.result = result
         self.labels = labels
         self.findings = findings
         self.data = data
-        self.format = format
         self.estimator = estimator
         self.passes = passes
     }
@@ -101,7 +100,7 @@ public struct EvaluationReportWriter {
         var text = """
             # Training value of Salience's samples and weights
 
-            Data: `\(data)` (format `\(format)`): \(result.trainingEvents) training events, \(result.holdoutEvents) held out \
+            Data: \(data): \(result.trainingEvents) training events, \(result.holdoutEvents) held out \
             (\(result.holdoutPositives) positives, \(result.holdoutPurchases) purchases). Labels: \
             \(estimator.positiveTypes.sorted().map(\.name).joined(separator: ", ")) are 1.
 
@@ -110,10 +109,15 @@ public struct EvaluationReportWriter {
             logistic regression (FTRL-Proximal over the estimator's hashed features, \(passes) passes in time order) on \
             the samples it emits, with their weights. Log-loss and calibration error are computed after the prior \
             correction of He et al. (2014), `q = p / (p + (1 − p)·r)`, with `r` the odds ratio the weights put on the \
-            training set (column "odds ratio"; 1 means no correction). Uniform sampling keeps as many events as \
-            importance sampling did at the same budget. Each budget is the estimator's `sampling.target_rate`: keep \
+            training set (column "odds ratio"; 1 means no correction). Uniform sampling keeps each event with the \
+            budget as its probability. Each budget is the estimator's `sampling.target_rate`: keep \
             probability `min(1, max(min, c × gradient score))` with `c` maintained in event time so that the decayed \
-            mean keep probability is the rate. Kept fractions: \(result.keptFractions.sorted { $0.key < $1.key }.map { "budget \($0.key) → \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")).
+            mean keep probability is the rate. Every interval is a \(String(format: "%.0f", result.bootstrap.configuration.level * 100)) % \
+            percentile interval over \(result.bootstrap.configuration.resamples) bootstrap resamples of the holdout's \
+            \(result.bootstrap.configuration.unit.rawValue)s (seed \(result.bootstrap.configuration.seed)); "Δ" columns are paired \
+            intervals of the variant minus `unweighted` on the same resamples. A finding is met only when its interval \
+            lies wholly on the right side of its goal, not met when wholly on the wrong side, not shown otherwise.\
+            \(result.expectedBayesAUC.map { " The generator's true probabilities rank the holdout with AUC \(String(format: "%.4f", $0)) in expectation over its labels (row `bayes_optimal`: the same ranking on the labels drawn)." } ?? "") Kept fractions: \(result.keptFractions.sorted { $0.key < $1.key }.map { "budget \($0.key) → \(String(format: "%.4f", $0.value))" }.joined(separator: ", ")).
 
             ## Results
 

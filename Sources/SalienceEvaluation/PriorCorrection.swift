@@ -25,6 +25,12 @@ public struct PriorCorrection: Sendable, Hashable {
         for (weight, label) in zip(weights, labels) {
             if label { positive += weight } else { negative += weight }
         }
+        self.init(positiveWeight: positive, negativeWeight: negative, populationPositives: populationPositives, populationCount: populationCount)
+    }
+
+    /// The correction for training whose positives weigh `positiveWeight` in
+    /// all and negatives `negativeWeight`, as above.
+    public init(positiveWeight positive: Double, negativeWeight negative: Double, populationPositives: Int, populationCount: Int) {
         let populationNegatives = populationCount - populationPositives
         guard positive > 0, negative > 0, populationPositives > 0, populationNegatives > 0 else {
             self.init(oddsRatio: 1)

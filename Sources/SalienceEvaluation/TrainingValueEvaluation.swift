@@ -51,6 +51,25 @@ public struct TrainingValueEvaluation: Sendable {
         case objective
         /// Importance-sampled, weight = objective × 1/p.
         case objectiveImportance = "objective_importance"
+        /// Not trained: the true probability of a positive label, known for a
+        /// generated stream (the best any variant can rank).
+        case bayesOptimal = "bayes_optimal"
+    }
+
+    /// Training events visited in time order, as often as needed, without
+    /// being held: an array, or a generator run again from its seed.
+    public struct TrainingStream: Sendable {
+        /// Calls `body` with every training event, in order.
+        public let visit: @Sendable (_ body: (BehaviorEvent) -> Void) -> Void
+
+        public init(visit: @escaping @Sendable (_ body: (BehaviorEvent) -> Void) -> Void) {
+            self.visit = visit
+        }
+
+        /// The events of an array.
+        public init(_ events: [BehaviorEvent]) {
+            visit = { body in for event in events { body(event) } }
+        }
     }
 
     /// A metric graded on the holdout.
@@ -126,6 +145,11 @@ public struct TrainingValueEvaluation: Sendable {
         /// The fraction of the training events importance sampling kept at
         /// each budget (its `sampling.target_rate`).
         public var keptFractions: [Double: Double]
+        /// With the holdout's true probabilities: the AUC the Bayes-optimal
+        /// ranking has in expectation over the labels (computed from the
+        /// probabilities alone; the `bayes_optimal` variant's AUC is the same
+        /// ranking graded on the labels drawn).
+        public var expectedBayesAUC: Double?
         /// The bootstrap the intervals come from.
         public var bootstrap: HoldoutBootstrap
         /// Every variant's metrics on every resample, by variant name.
@@ -152,90 +176,146 @@ public struct TrainingValueEvaluation: Sendable {
 
     /// Evaluates on `training` (in time order) and grades on `holdout`.
     public func run(training: [BehaviorEvent], holdout: [BehaviorEvent]) -> Result {
-        precondition(!training.isEmpty && !holdout.isEmpty)
-        let labels = training.map { configuration.estimator.label(of: $0.type) > 0.5 }
-        let populationPositives = labels.filter { $0 }.count
+        run(training: TrainingStream(training), holdout: holdout)
+    }
 
-        // The full pass: objective weights and online scores of every event.
-        var full = configuration.estimator
-        full.samplingEnabled = false
-        let fullResults = Self.estimate(training, configuration: full)
+    /// Evaluates on the training stream, visited once per trainer pass and
+    /// once more for the hindsight losses, and grades on `holdout`; with
+    /// `truth` (each holdout event's probability of a positive label, known
+    /// for a generated stream) the Bayes-optimal ranking is graded too, as
+    /// the variant `bayes_optimal`. Memory grows with the holdout and a few
+    /// numbers per training event (objective and sampling weights, scores),
+    /// not with the events themselves.
+    public func run(training: TrainingStream, holdout: [BehaviorEvent], truth: [Double]? = nil) -> Result {
+        precondition(!holdout.isEmpty && truth.map { $0.count == holdout.count } ?? true)
+        let space = configuration.estimator.features
+        let hasher = FeatureHasher(space: { var space = space; space.bits = configuration.trainer.bits; return space }())
+        var features = FeatureVector()
+        func trainer(_ strategy: Strategy, _ budget: Double?) -> WeightedTrainer {
+            WeightedTrainer(strategy: strategy, budget: budget, trainer: DownstreamTrainer(space: space, parameters: configuration.trainer))
+        }
+        var everyEvent = [trainer(.unweighted, nil), trainer(.classBalance, nil), trainer(.objective, nil)]
+        var sampled = configuration.budgets.map { [trainer(.uniform, $0), trainer(.importance, $0), trainer(.objectiveImportance, $0)] }
+
+        var trainingEvents = 0
+        var populationPositives = 0
+        var scores: [Double] = []
+        var objectiveWeights: [BehaviorType: [Double]] = [:]
+        var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
+        var kept = [Int](repeating: 0, count: configuration.budgets.count)
+        for pass in 0..<configuration.trainer.passes {
+            // Every pass runs the estimators afresh: the same events give the same weights.
+            var full = ImportanceEstimator(configuration: estimatorConfiguration(budget: nil))
+            var estimators = configuration.budgets.map { ImportanceEstimator(configuration: estimatorConfiguration(budget: $0)) }
+            var index: Int64 = 0
+            let first = pass == 0
+            training.visit { event in
+                let source = SourcePosition(topic: "evaluate", partition: 0, offset: index)
+                index += 1
+                let label = configuration.estimator.label(of: event.type) > 0.5
+                hasher.features(of: event, into: &features)
+                let result = full.process(event, source: source)
+                let components = result.sample.components
+                everyEvent[0].step(features, label: label, weight: 1, counting: first)
+                everyEvent[1].step(features, label: label, weight: components.classBalance, counting: first)
+                everyEvent[2].step(features, label: label, weight: components.objective, counting: first)
+                if first {
+                    trainingEvents += 1
+                    if label { populationPositives += 1 }
+                    scores.append(components.gradientScore)
+                    objectiveWeights[event.type, default: []].append(components.objective)
+                }
+                for (offset, budget) in configuration.budgets.enumerated() {
+                    let sample = estimators[offset].process(event, source: source)
+                    if ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: budget, seed: configuration.uniformSeed) {
+                        sampled[offset][0].step(features, label: label, weight: 1 / budget, counting: first)
+                    }
+                    guard sample.kept else { continue }
+                    let weight = sample.sample.components.samplingWeight
+                    sampled[offset][1].step(features, label: label, weight: weight, counting: first)
+                    sampled[offset][2].step(features, label: label, weight: weight * sample.sample.components.objective, counting: first)
+                    if first {
+                        kept[offset] += 1
+                        samplingWeights[budget, default: [:]][event.type, default: []].append(weight)
+                    }
+                }
+            }
+        }
+        precondition(trainingEvents > 0, "no training events")
 
         var variants: [VariantResult] = []
         var rankings: [RankedPredictions] = []
-        var hindsight = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
-        let everything = zip(training, labels).map { DownstreamTrainer.Example(event: $0, label: $1, weight: 1) }
-        hindsight.train(everything)
-        func add(_ graded: (VariantResult, RankedPredictions)) {
-            variants.append(graded.0)
-            rankings.append(graded.1)
+        for trainer in everyEvent + sampled.flatMap({ $0 }) {
+            let (result, ranking) = grade(trainer, populationPositives, trainingEvents, holdout)
+            variants.append(result)
+            rankings.append(ranking)
         }
-        add(grade(.unweighted, budget: nil, trainer: hindsight, examples: everything, populationPositives, training.count, holdout))
-
-        func allEvents(_ weight: (WeightComponents) -> Double) -> [DownstreamTrainer.Example] {
-            zip(zip(training, labels), fullResults).map { .init(event: $0.0, label: $0.1, weight: weight($1.sample.components)) }
+        if let truth {
+            let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
+            let ranking = RankedPredictions(truth)
+            variants.append(VariantResult(
+                strategy: .bayesOptimal, budget: nil, samples: 0, auc: ranking.auc(labels),
+                logLoss: ClassificationMetrics.logLoss(truth, labels),
+                purchasePRAUC: ranking.averagePrecision(holdout.map { $0.type == .purchase }),
+                calibrationError: ClassificationMetrics.expectedCalibrationError(truth, labels), oddsRatio: 1
+            ))
+            rankings.append(ranking)
         }
-        add(train(.classBalance, budget: nil, examples: allEvents(\.classBalance), populationPositives, training.count, holdout))
-        add(train(.objective, budget: nil, examples: allEvents(\.objective), populationPositives, training.count, holdout))
-
-        var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
         var keptFractions: [Double: Double] = [:]
-        for budget in configuration.budgets {
-            let results = sampled(training, budget: budget)
-            var importance: [DownstreamTrainer.Example] = []
-            var objectiveImportance: [DownstreamTrainer.Example] = []
-            for (index, result) in results.enumerated() where result.kept {
-                let components = result.sample.components
-                importance.append(.init(event: training[index], label: labels[index], weight: components.samplingWeight))
-                objectiveImportance.append(.init(event: training[index], label: labels[index], weight: components.samplingWeight * components.objective))
-                samplingWeights[budget, default: [:]][training[index].type, default: []].append(components.samplingWeight)
-            }
-            // Uniform keeps as many events as importance sampling did, so both spend the same budget.
-            let uniformRate = Double(importance.count) / Double(training.count)
-            var uniform: [DownstreamTrainer.Example] = []
-            for (index, result) in fullResults.enumerated()
-            where ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: uniformRate, seed: configuration.uniformSeed) {
-                uniform.append(.init(event: training[index], label: labels[index], weight: 1 / uniformRate))
-            }
-            add(train(.uniform, budget: budget, examples: uniform, populationPositives, training.count, holdout))
-            add(train(.importance, budget: budget, examples: importance, populationPositives, training.count, holdout))
-            add(train(.objectiveImportance, budget: budget, examples: objectiveImportance, populationPositives, training.count, holdout))
-            keptFractions[budget] = uniformRate
-        }
+        for (offset, budget) in configuration.budgets.enumerated() { keptFractions[budget] = Double(kept[offset]) / Double(trainingEvents) }
 
         let (bootstrap, resampled) = resample(variants: &variants, rankings: rankings, holdout: holdout)
-        var objectiveWeights: [BehaviorType: [Double]] = [:]
-        for (event, result) in zip(training, fullResults) { objectiveWeights[event.type, default: []].append(result.sample.components.objective) }
         return Result(
-            trainingEvents: training.count,
+            trainingEvents: trainingEvents,
             holdoutEvents: holdout.count,
             holdoutPositives: holdout.filter { configuration.estimator.label(of: $0.type) > 0.5 }.count,
             holdoutPurchases: holdout.filter { $0.type == .purchase }.count,
             variants: variants,
-            identification: identify(training: training, labels: labels, scores: fullResults.map(\.sample.components.gradientScore), hindsight: hindsight),
+            identification: identify(training: training, scores: scores, hindsight: everyEvent[0].trainer),
             objectiveWeights: objectiveWeights,
             samplingWeights: samplingWeights,
             keptFractions: keptFractions,
+            expectedBayesAUC: truth.flatMap { ClassificationMetrics.expectedAUC($0) },
             bootstrap: bootstrap,
             resampled: resampled
         )
     }
 
-    /// The estimator's results with sampling at `sampling.target_rate` = `budget`.
-    func sampled(_ events: [BehaviorEvent], budget: Double) -> [EstimatorResult] {
-        var sampled = configuration.estimator
-        sampled.samplingEnabled = true
-        sampled.samplingTargetRate = budget
-        sampled.minimumKeepProbability = min(sampled.minimumKeepProbability, budget)
-        return Self.estimate(events, configuration: sampled)
+    /// The estimator's settings for a variant: sampling at `sampling.target_rate`
+    /// = `budget`, or off for the variants on every event.
+    func estimatorConfiguration(budget: Double?) -> EstimatorConfiguration {
+        var estimator = configuration.estimator
+        estimator.samplingEnabled = budget != nil
+        if let budget {
+            estimator.samplingTargetRate = budget
+            estimator.minimumKeepProbability = min(estimator.minimumKeepProbability, budget)
+        }
+        return estimator
     }
 
-    /// One estimator over the events in order, as one partition; event ids
-    /// are the positions, so keep decisions are reproducible.
-    static func estimate(_ events: [BehaviorEvent], configuration: EstimatorConfiguration) -> [EstimatorResult] {
-        var estimator = ImportanceEstimator(configuration: configuration)
-        return events.enumerated().map { index, event in
-            estimator.process(event, source: SourcePosition(topic: "evaluate", partition: 0, offset: Int64(index)))
+    /// A variant's downstream trainer and the weighted class totals of what
+    /// it trained on (for the prior correction).
+    struct WeightedTrainer {
+        let strategy: Strategy
+        let budget: Double?
+        var trainer: DownstreamTrainer
+        var samples = 0
+        var positiveWeight = 0.0
+        var negativeWeight = 0.0
+
+        init(strategy: Strategy, budget: Double?, trainer: DownstreamTrainer) {
+            self.strategy = strategy
+            self.budget = budget
+            self.trainer = trainer
+        }
+
+        /// One training step; the first pass also counts the example.
+        mutating func step(_ features: FeatureVector, label: Bool, weight: Double, counting: Bool) {
+            guard weight > 0 else { return }
+            trainer.step(features, label: label, weight: weight)
+            guard counting else { return }
+            samples += 1
+            if label { positiveWeight += weight } else { negativeWeight += weight }
         }
     }
 
@@ -273,26 +353,19 @@ public struct TrainingValueEvaluation: Sendable {
         return (bootstrap, resampled)
     }
 
-    private func train(
-        _ strategy: Strategy, budget: Double?, examples: [DownstreamTrainer.Example],
-        _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
-    ) -> (VariantResult, RankedPredictions) {
-        var trainer = DownstreamTrainer(space: configuration.estimator.features, parameters: configuration.trainer)
-        trainer.train(examples)
-        return grade(strategy, budget: budget, trainer: trainer, examples: examples, populationPositives, populationCount, holdout)
-    }
-
     private func grade(
-        _ strategy: Strategy, budget: Double?, trainer: DownstreamTrainer, examples: [DownstreamTrainer.Example],
-        _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
+        _ trained: WeightedTrainer, _ populationPositives: Int, _ populationCount: Int, _ holdout: [BehaviorEvent]
     ) -> (VariantResult, RankedPredictions) {
-        var trainer = trainer
-        let correction = PriorCorrection(examples: examples, populationPositives: populationPositives, populationCount: populationCount)
+        var trainer = trained.trainer
+        let correction = PriorCorrection(
+            positiveWeight: trained.positiveWeight, negativeWeight: trained.negativeWeight,
+            populationPositives: populationPositives, populationCount: populationCount
+        )
         let predictions = holdout.map { correction(trainer.predict($0)) }
         let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
         let ranking = RankedPredictions(predictions)
         let result = VariantResult(
-            strategy: strategy, budget: budget, samples: examples.count,
+            strategy: trained.strategy, budget: trained.budget, samples: trained.samples,
             auc: ranking.auc(labels),
             logLoss: ClassificationMetrics.logLoss(predictions, labels),
             purchasePRAUC: ranking.averagePrecision(holdout.map { $0.type == .purchase }),
@@ -302,12 +375,14 @@ public struct TrainingValueEvaluation: Sendable {
         return (result, ranking)
     }
 
-    private func identify(training: [BehaviorEvent], labels: [Bool], scores: [Double], hindsight: DownstreamTrainer) -> Identification {
+    private func identify(training: TrainingStream, scores: [Double], hindsight: DownstreamTrainer) -> Identification {
         var hindsight = hindsight
-        let losses = zip(training, labels).map { event, label in
-            ClassificationMetrics.logLoss(hindsight.predict(event), label)
+        var losses: [Double] = []
+        losses.reserveCapacity(scores.count)
+        training.visit { event in
+            losses.append(ClassificationMetrics.logLoss(hindsight.predict(event), configuration.estimator.label(of: event.type) > 0.5))
         }
-        let count = max(1, Int((Double(training.count) * configuration.topFraction).rounded()))
+        let count = max(1, Int((Double(scores.count) * configuration.topFraction).rounded()))
         // Ties broken by position, so the sets are deterministic.
         func top(_ values: [Double]) -> Set<Int> {
             Set(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(count))

@@ -20,8 +20,17 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The dataset file (required).")
-    var data: String
+    @Option(name: .long, help: "The dataset file (or --synthetic N).")
+    var data: String?
+
+    @Option(name: .long, help: "Instead of --data, N events from the click-model generator, whose true label probabilities give the Bayes-optimal AUC (streamed: the training events are generated again for every pass, never held).")
+    var synthetic: Int?
+
+    @Option(name: .long, help: "With --synthetic: the share of events whose label is noise (accidental clicks and missed ones).")
+    var labelNoise: Double = 0
+
+    @Option(name: .long, help: "With --synthetic: the generator's seed.")
+    var seed: UInt64 = ClickModelStream.Configuration().seed
 
     @Option(name: .long, help: "Format of --data: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = "taobao"
@@ -60,6 +69,9 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var estimator: EstimatorOptions
 
     func validate() throws {
+        guard (data == nil) != (synthetic == nil) else { throw ValidationError("give --data FILE or --synthetic N, not both") }
+        if let synthetic, synthetic < 100 { throw ValidationError("--synthetic expects a number of events ≥ 100") }
+        guard (0...1).contains(labelNoise) else { throw ValidationError("--label-noise expects a share in 0...1") }
         guard DatasetFormat(rawValue: format) != nil else { throw ValidationError("--format: unknown format '\(format)'") }
         guard holdoutDays == nil || holdoutFraction == nil else { throw ValidationError("give --holdout-days or --holdout-fraction, not both") }
         if let holdoutDays, !(holdoutDays > 0) { throw ValidationError("--holdout-days expects a number > 0") }
@@ -83,8 +95,31 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let estimatorConfiguration = try settings.load(flags: estimator.settingInputs).settings.pipeline.estimator
+    /// Training stream, holdout (with true probabilities for a generated
+    /// stream) and a line saying what was split.
+    private func split() throws -> (training: TrainingValueEvaluation.TrainingStream, holdout: [BehaviorEvent], truth: [Double]?, all: [BehaviorEvent]?) {
+        if let synthetic {
+            let generator = ClickModelStream.Configuration(events: synthetic, labelNoise: labelNoise, seed: seed)
+            let trainingCount: Int
+            if let holdoutFraction {
+                trainingCount = synthetic - Int((Double(synthetic) * holdoutFraction).rounded())
+            } else {
+                trainingCount = Int(Double(synthetic) * max(0, 1 - (holdoutDays ?? 1) / generator.days))
+            }
+            guard trainingCount > 0, trainingCount < synthetic else { throw ValidationError("the holdout leaves no training or no holdout events") }
+            var holdout: [BehaviorEvent] = []
+            var truth: [Double] = []
+            for (index, draw) in ClickModelStream(configuration: generator).enumerated() where index >= trainingCount {
+                holdout.append(draw.event)
+                truth.append(draw.probability)
+            }
+            let training = TrainingValueEvaluation.TrainingStream { body in
+                for draw in ClickModelStream(configuration: generator).prefix(trainingCount) { body(draw.event) }
+            }
+            FileHandle.standardError.write(Data("evaluate: \(trainingCount) generated training and \(holdout.count) holdout events (click model, seed \(seed), label noise \(labelNoise))\n".utf8))
+            return (training, holdout, truth, nil)
+        }
+        let data = data!
         let (loaded, badRows) = try DatasetFile.events(path: data, format: DatasetFormat(rawValue: format)!)
         // Stable: events with equal times keep their file order.
         let events = loaded.enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)
@@ -97,21 +132,28 @@ struct EvaluateCommand: ParsableCommand {
             split = events.firstIndex { $0.timestamp > cutoff } ?? events.count
         }
         guard split > 0, split < events.count else { throw ValidationError("the holdout leaves no training or no holdout events") }
-        let training = Array(events[..<split]), holdout = Array(events[split...])
-        FileHandle.standardError.write(Data("evaluate: \(training.count) training and \(holdout.count) holdout events (\(badRows) bad rows skipped)\n".utf8))
+        FileHandle.standardError.write(Data("evaluate: \(split) training and \(events.count - split) holdout events (\(badRows) bad rows skipped)\n".utf8))
+        return (.init(Array(events[..<split])), Array(events[split...]), nil, events)
+    }
+
+    func run() throws {
+        let estimatorConfiguration = try settings.load(flags: estimator.settingInputs).settings.pipeline.estimator
+        let (trainingStream, holdout, truth, all) = try split()
 
         let evaluation = TrainingValueEvaluation(configuration: .init(
             estimator: estimatorConfiguration, budgets: try parsedBudgets(), topFraction: topFraction,
             trainer: DownstreamTrainer.Parameters(passes: passes),
             bootstrap: .init(resamples: bootstrapResamples, unit: HoldoutBootstrap.Unit(rawValue: bootstrapUnit)!, seed: bootstrapSeed)
         ))
-        let result = evaluation.run(training: training, holdout: holdout)
+        let result = evaluation.run(training: trainingStream, holdout: holdout, truth: truth)
         let findings = EvaluationFindings(result)
         print(EvaluationTable.text(columns: EvaluationTable.columns, rows: EvaluationTable.rows(result)))
         print()
         for line in findings.lines { print(line) }
         var labels: DelayedFeedbackEvaluation.Result?
-        if labelNegatives > 0 {
+        // The label variants need the events themselves: files only.
+        if labelNegatives > 0, let all {
+            let training = Array(all[..<(all.count - holdout.count)])
             let evaluation = DelayedFeedbackEvaluation(
                 estimator: estimatorConfiguration, trainer: DownstreamTrainer.Parameters(passes: passes), negativesPerPositive: labelNegatives
             )
@@ -130,7 +172,9 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         if let report {
-            let written = try EvaluationReportWriter(result: result, labels: labels, findings: findings, data: data, format: format,
+            let source = data.map { "`\($0)` (format `\(format)`)" }
+                ?? "\(synthetic!) events of the click-model generator (seed \(seed), label noise \(labelNoise); `salience evaluate --synthetic \(synthetic!)`)"
+            let written = try EvaluationReportWriter(result: result, labels: labels, findings: findings, data: source,
                                                      estimator: estimatorConfiguration, passes: passes).write(to: report)
             print("\nreport: \(written)")
         }
