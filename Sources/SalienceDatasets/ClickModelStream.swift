@@ -137,19 +137,14 @@ public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
             - configuration.positionBias * log(Double(position))
         let clean = 1 / (1 + exp(-logit))
         let probability = (1 - configuration.labelNoise) * clean + configuration.labelNoise / 2
-        let positive: Bool
-        if configuration.labelNoise > 0, generator.nextUnit() < configuration.labelNoise {
-            positive = generator.nextUnit() < 0.5
-        } else {
-            positive = generator.nextUnit() < clean
-        }
+        // Every event takes the same draws whatever its outcome, so streams
+        // that differ only in their noise show the same users, items and slots.
+        let (noiseDraw, coin, labelDraw) = (generator.nextUnit(), generator.nextUnit(), generator.nextUnit())
+        let (cartDraw, purchaseDraw) = (generator.nextUnit(), generator.nextUnit())
+        let positive = noiseDraw < configuration.labelNoise ? coin < 0.5 : labelDraw < clean
         var type = BehaviorType.view
         if positive {
-            type = .click
-            if generator.nextUnit() < 0.3 {
-                type = .cart
-                if generator.nextUnit() < 0.3 { type = .purchase }
-            }
+            type = cartDraw < 0.3 ? (purchaseDraw < 0.3 ? .purchase : .cart) : .click
         }
         let event = BehaviorEvent(
             userID: "u\(user)", itemID: "i\(item)", type: type,

@@ -207,3 +207,37 @@ struct DelayedFeedbackEvaluationTests {
         #expect(result.variants.isEmpty)
     }
 }
+
+@Suite("Evaluation: the click-model stream, streamed")
+struct ClickModelEvaluationTests {
+    @Test("A streamed training set grades as the same events in an array; the Bayes-optimal ranking beats every trained variant")
+    func streamedAndBayesOptimal() throws {
+        let generator = ClickModelStream.Configuration(events: 24_000, users: 3_000, items: 2_000)
+        let draws = Array(ClickModelStream(configuration: generator))
+        let training = draws.prefix(21_000).map(\.event)
+        let holdout = draws.dropFirst(21_000).map(\.event), truth = draws.dropFirst(21_000).map(\.probability)
+        var estimator = EstimatorConfiguration()
+        estimator.features.bits = 16
+        estimator.logQBucketBits = 12
+        estimator.sketchEpsilon = 0.01
+        let evaluation = TrainingValueEvaluation(configuration: .init(
+            estimator: estimator, budgets: [0.25], trainer: .init(passes: 2, bits: 16), bootstrap: .init(resamples: 100)
+        ))
+        let streamed = evaluation.run(
+            training: .init { body in for draw in ClickModelStream(configuration: generator).prefix(21_000) { body(draw.event) } },
+            holdout: holdout, truth: truth
+        )
+        let held = evaluation.run(training: training, holdout: holdout)
+        #expect(streamed.variants.dropLast().map(\.auc) == held.variants.map(\.auc))
+        #expect(streamed.variants.dropLast().map(\.samples) == held.variants.map(\.samples))
+        #expect(streamed.identification.precision == held.identification.precision)
+
+        let bayes = try #require(streamed.variants.last)
+        #expect(bayes.strategy == .bayesOptimal && held.variants.allSatisfy { $0.strategy != .bayesOptimal })
+        let bayesAUC = try #require(bayes.auc)
+        for variant in streamed.variants.dropLast() { #expect(try #require(variant.auc) < bayesAUC, "\(variant.name)") }
+        // The graded AUC of the true probabilities is their expected AUC, up to the labels' draw.
+        let expected = try #require(streamed.expectedBayesAUC)
+        #expect(abs(expected - bayesAUC) < 0.03, "expected \(expected), graded \(bayesAUC)")
+    }
+}

@@ -98,3 +98,23 @@ import Testing
         #expect(abs(interval.lower - 0.4902) < 1e-3 && abs(interval.upper - 0.9433) < 1e-3)
     }
 }
+
+extension HoldoutBootstrapTests {
+    @Test func theExpectedAUCOfProbabilitiesMatchesTheSumOverPairs() throws {
+        var random = SplitMix64(seed: 17)
+        // Rounded, so ties occur.
+        let probabilities = (0..<300).map { _ in (random.nextUnit() * 20).rounded() / 20 }
+        var ordered = 0.0, pairs = 0.0
+        for i in probabilities.indices {
+            for j in probabilities.indices where i != j {
+                let weight = probabilities[i] * (1 - probabilities[j])
+                pairs += weight
+                if probabilities[i] > probabilities[j] { ordered += weight } else if probabilities[i] == probabilities[j] { ordered += weight / 2 }
+            }
+        }
+        let expected = try #require(ClassificationMetrics.expectedAUC(probabilities))
+        #expect(abs(expected - ordered / pairs) < 1e-12)
+        #expect(ClassificationMetrics.expectedAUC([0.3, 0.3]) == 0.5)
+        #expect(ClassificationMetrics.expectedAUC([1, 1]) == nil)
+    }
+}
