@@ -16,10 +16,11 @@ import SalienceCore
 /// share) and a position bias the trainer cannot see (the slot 1…10 the
 /// item was shown in). Engaged events go down a funnel: click, then cart
 /// (30 %), then purchase (30 % of carts); the event's type is the deepest
-/// stage; the rest are views. With `labelNoise` η, a share η of events
-/// get a label drawn independently of the model (positive with probability
-/// ½: accidental clicks and missed ones), so the probability of the
-/// observed label is `(1 − η)·P + η/2`, which each event carries along.
+/// stage; the rest are views. With `labelNoise` η, each event the user did
+/// not engage with becomes an accidental click with probability η (a
+/// positive label that says nothing about the user's interest, and never
+/// goes on to a cart or purchase), so the probability of a positive label
+/// is `P + (1 − P)·η`, which each event carries along.
 /// The same configuration always gives the same events.
 public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
     /// Shape of the stream.
@@ -50,7 +51,7 @@ public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
         public var days: Double
         /// Days over which item factors turn a quarter turn. Default: 20.
         public var driftDays: Double
-        /// Share of events whose label is noise. Default: 0.
+        /// Probability that an event without engagement is an accidental click. Default: 0.
         public var labelNoise: Double
         /// Time of the first event, ms since the epoch. Default: 2017-11-26T01:00:00Z.
         public var startTime: Int64
@@ -98,6 +99,8 @@ public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
         public var event: BehaviorEvent
         /// `P(label = 1)` under the model, noise included.
         public var probability: Double
+        /// Whether this event is an accidental click.
+        public var labelIsNoise: Bool
     }
 
     public let configuration: Configuration
@@ -136,15 +139,18 @@ public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
             + configuration.popularityBias * model.logExposureShare[item]
             - configuration.positionBias * log(Double(position))
         let clean = 1 / (1 + exp(-logit))
-        let probability = (1 - configuration.labelNoise) * clean + configuration.labelNoise / 2
+        let probability = clean + (1 - clean) * configuration.labelNoise
         // Every event takes the same draws whatever its outcome, so streams
         // that differ only in their noise show the same users, items and slots.
-        let (noiseDraw, coin, labelDraw) = (generator.nextUnit(), generator.nextUnit(), generator.nextUnit())
+        let (labelDraw, noiseDraw) = (generator.nextUnit(), generator.nextUnit())
         let (cartDraw, purchaseDraw) = (generator.nextUnit(), generator.nextUnit())
-        let positive = noiseDraw < configuration.labelNoise ? coin < 0.5 : labelDraw < clean
+        let engaged = labelDraw < clean
+        let accidental = !engaged && noiseDraw < configuration.labelNoise
         var type = BehaviorType.view
-        if positive {
+        if engaged {
             type = cartDraw < 0.3 ? (purchaseDraw < 0.3 ? .purchase : .cart) : .click
+        } else if accidental {
+            type = .click
         }
         let event = BehaviorEvent(
             userID: "u\(user)", itemID: "i\(item)", type: type,
@@ -152,7 +158,7 @@ public struct ClickModelStream: Sequence, IteratorProtocol, Sendable {
             eventID: "click-\(configuration.seed)-\(sequence)",
             categoryID: "c\(model.itemCategory[item])", price: model.itemPrice[item]
         )
-        return Draw(event: event, probability: probability)
+        return Draw(event: event, probability: probability, labelIsNoise: accidental)
     }
 
     /// Everything drawn once per user and item.

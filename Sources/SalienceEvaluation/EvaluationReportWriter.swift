@@ -64,7 +64,7 @@ public struct EvaluationReportWriter {
                 ))
             }
         }
-        for strategy in [TrainingValueEvaluation.Strategy.unweighted, .classBalance, .objective] {
+        for strategy in [TrainingValueEvaluation.Strategy.unweighted, .classBalance, .objective, .validation] {
             if let variant = result.variants.first(where: { $0.strategy == strategy }), let value = variant.value(metric) {
                 series.append(.init(name: "\(strategy.rawValue) (all)", points: [(x: 1, y: value)], intervals: [variant.intervals[metric]]))
             }

@@ -49,6 +49,8 @@ public struct TrainingValueEvaluation: Sendable {
         case classBalance = "class_balance"
         /// Every event, weight = the objective weight (expert × class balance × popularity × user damping, normalised).
         case objective
+        /// Every event, weight = the validation-aligned component alone (Ren et al. 2018; `estimator.validation_alignment`).
+        case validation
         /// Importance-sampled, weight = objective × 1/p.
         case objectiveImportance = "objective_importance"
         /// Not trained: the true probability of a positive label, known for a
@@ -194,7 +196,7 @@ public struct TrainingValueEvaluation: Sendable {
         func trainer(_ strategy: Strategy, _ budget: Double?) -> WeightedTrainer {
             WeightedTrainer(strategy: strategy, budget: budget, trainer: DownstreamTrainer(space: space, parameters: configuration.trainer))
         }
-        var everyEvent = [trainer(.unweighted, nil), trainer(.classBalance, nil), trainer(.objective, nil)]
+        var everyEvent = [trainer(.unweighted, nil), trainer(.classBalance, nil), trainer(.objective, nil), trainer(.validation, nil)]
         var sampled = configuration.budgets.map { [trainer(.uniform, $0), trainer(.importance, $0), trainer(.objectiveImportance, $0)] }
 
         var trainingEvents = 0
@@ -203,42 +205,52 @@ public struct TrainingValueEvaluation: Sendable {
         var objectiveWeights: [BehaviorType: [Double]] = [:]
         var samplingWeights: [Double: [BehaviorType: [Double]]] = [:]
         var kept = [Int](repeating: 0, count: configuration.budgets.count)
+        // The first pass runs the estimators and keeps each event's weights;
+        // later passes train from those (the same events give the same
+        // weights), so the estimators run once whatever the passes.
+        var classBalance: [Double] = [], objective: [Double] = [], validation: [Double] = []
+        var samplingWeight = configuration.budgets.map { _ in [Double]() }
+        var uniformKept = configuration.budgets.map { _ in [Bool]() }
+        var full = ImportanceEstimator(configuration: estimatorConfiguration(budget: nil))
+        var aligned = ImportanceEstimator(configuration: estimatorConfiguration(budget: nil, validationAlignment: true))
+        var estimators = configuration.budgets.map { ImportanceEstimator(configuration: estimatorConfiguration(budget: $0)) }
         for pass in 0..<configuration.trainer.passes {
-            // Every pass runs the estimators afresh: the same events give the same weights.
-            var full = ImportanceEstimator(configuration: estimatorConfiguration(budget: nil))
-            var estimators = configuration.budgets.map { ImportanceEstimator(configuration: estimatorConfiguration(budget: $0)) }
-            var index: Int64 = 0
+            var index = 0
             let first = pass == 0
             training.visit { event in
-                let source = SourcePosition(topic: "evaluate", partition: 0, offset: index)
-                index += 1
                 let label = configuration.estimator.label(of: event.type) > 0.5
                 hasher.features(of: event, into: &features)
-                let result = full.process(event, source: source)
-                let components = result.sample.components
-                everyEvent[0].step(features, label: label, weight: 1, counting: first)
-                everyEvent[1].step(features, label: label, weight: components.classBalance, counting: first)
-                everyEvent[2].step(features, label: label, weight: components.objective, counting: first)
                 if first {
+                    let source = SourcePosition(topic: "evaluate", partition: 0, offset: Int64(index))
+                    let components = full.process(event, source: source).sample.components
+                    classBalance.append(components.classBalance)
+                    objective.append(components.objective)
+                    validation.append(aligned.process(event, source: source).sample.components.validation ?? 1)
                     trainingEvents += 1
                     if label { populationPositives += 1 }
                     scores.append(components.gradientScore)
                     objectiveWeights[event.type, default: []].append(components.objective)
+                    for (offset, budget) in configuration.budgets.enumerated() {
+                        let sample = estimators[offset].process(event, source: source)
+                        uniformKept[offset].append(ImportanceEstimator.keeps(eventID: sample.sample.eventID, probability: budget, seed: configuration.uniformSeed))
+                        samplingWeight[offset].append(sample.kept ? sample.sample.components.samplingWeight : 0)
+                        if sample.kept {
+                            kept[offset] += 1
+                            samplingWeights[budget, default: [:]][event.type, default: []].append(sample.sample.components.samplingWeight)
+                        }
+                    }
                 }
+                everyEvent[0].step(features, label: label, weight: 1, counting: first)
+                everyEvent[1].step(features, label: label, weight: classBalance[index], counting: first)
+                everyEvent[2].step(features, label: label, weight: objective[index], counting: first)
+                everyEvent[3].step(features, label: label, weight: validation[index], counting: first)
                 for (offset, budget) in configuration.budgets.enumerated() {
-                    let sample = estimators[offset].process(event, source: source)
-                    if ImportanceEstimator.keeps(eventID: result.sample.eventID, probability: budget, seed: configuration.uniformSeed) {
-                        sampled[offset][0].step(features, label: label, weight: 1 / budget, counting: first)
-                    }
-                    guard sample.kept else { continue }
-                    let weight = sample.sample.components.samplingWeight
+                    if uniformKept[offset][index] { sampled[offset][0].step(features, label: label, weight: 1 / budget, counting: first) }
+                    let weight = samplingWeight[offset][index]
                     sampled[offset][1].step(features, label: label, weight: weight, counting: first)
-                    sampled[offset][2].step(features, label: label, weight: weight * sample.sample.components.objective, counting: first)
-                    if first {
-                        kept[offset] += 1
-                        samplingWeights[budget, default: [:]][event.type, default: []].append(weight)
-                    }
+                    sampled[offset][2].step(features, label: label, weight: weight * objective[index], counting: first)
                 }
+                index += 1
             }
         }
         precondition(trainingEvents > 0, "no training events")
@@ -282,10 +294,12 @@ public struct TrainingValueEvaluation: Sendable {
     }
 
     /// The estimator's settings for a variant: sampling at `sampling.target_rate`
-    /// = `budget`, or off for the variants on every event.
-    func estimatorConfiguration(budget: Double?) -> EstimatorConfiguration {
+    /// = `budget`, or off for the variants on every event; the
+    /// validation-aligned component on for the `validation` variant.
+    func estimatorConfiguration(budget: Double?, validationAlignment: Bool = false) -> EstimatorConfiguration {
         var estimator = configuration.estimator
         estimator.samplingEnabled = budget != nil
+        if validationAlignment { estimator.validationAlignment.enabled = true }
         if let budget {
             estimator.samplingTargetRate = budget
             estimator.minimumKeepProbability = min(estimator.minimumKeepProbability, budget)

@@ -34,12 +34,14 @@ import Testing
         #expect(zip(first, first.dropFirst()).allSatisfy { $0.event.timestamp <= $1.event.timestamp })
     }
 
-    @Test func labelsFollowTheTrueProbabilitiesDownTheFunnel() {
-        let draws = Self.draws(.init(events: 200_000, users: 20_000, items: 10_000))
-        let positives = draws.filter { $0.event.type != .view }
+    @Test(arguments: [0.0, 0.1])
+    func labelsFollowTheTrueProbabilitiesDownTheFunnel(noise: Double) {
+        let draws = Self.draws(.init(events: 200_000, users: 20_000, items: 10_000, labelNoise: noise))
+        let positives = draws.filter { $0.event.type != .view && !$0.labelIsNoise }
+        let observed = draws.filter { $0.event.type != .view }
         // Calibration: positives occur at the mean true probability (binomial σ ≈ 0.0006).
         let meanProbability = draws.map(\.probability).reduce(0, +) / Double(draws.count)
-        #expect(abs(Double(positives.count) / Double(draws.count) - meanProbability) < 0.003)
+        #expect(abs(Double(observed.count) / Double(draws.count) - meanProbability) < 0.003)
         // The funnel: 70 % of engagements stop at a click, 21 % at a cart, 9 % buy.
         let clicks = Double(positives.filter { $0.event.type == .click }.count) / Double(positives.count)
         let purchases = Double(positives.filter { $0.event.type == .purchase }.count) / Double(positives.count)
@@ -62,7 +64,10 @@ import Testing
         var noisy = ClickModelStream.Configuration(events: 100_000, users: 20_000, items: 10_000, labelNoise: 0.3)
         let clean = Self.draws(.init(events: 100_000, users: 20_000, items: 10_000))
         let withNoise = Self.draws(noisy)
-        #expect(zip(clean, withNoise).allSatisfy { abs($1.probability - (0.7 * $0.probability + 0.15)) < 1e-12 })
+        #expect(zip(clean, withNoise).allSatisfy { abs($1.probability - ($0.probability + (1 - $0.probability) * 0.3)) < 1e-12 })
+        // Accidental clicks are clicks, and only views turn into them.
+        #expect(zip(clean, withNoise).allSatisfy { !$1.labelIsNoise || ($1.event.type == .click && $0.event.type == .view) })
+        #expect(zip(clean, withNoise).allSatisfy { $1.labelIsNoise || $1.event.type == $0.event.type })
         #expect(Self.expectedAUC(withNoise.map(\.probability)) < Self.expectedAUC(clean.map(\.probability)) - 0.05)
         noisy.labelNoise = 1.5
         #expect(noisy.validationErrors().contains { $0.hasPrefix("label_noise") })

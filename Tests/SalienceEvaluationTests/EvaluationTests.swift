@@ -84,7 +84,7 @@ struct TrainingValueEvaluationTests {
         let result = Self.evaluate()
         #expect(result.trainingEvents == 10_000 && result.holdoutEvents == 2000)
         #expect(result.variants.map(\.name) == [
-            "unweighted", "class_balance", "objective",
+            "unweighted", "class_balance", "objective", "validation",
             "uniform@0.25", "importance@0.25", "objective_importance@0.25",
             "uniform@1.0", "importance@1.0", "objective_importance@1.0",
         ])

@@ -36,6 +36,11 @@ public struct ProtobufWriter: Sendable {
 
     public mutating func field(_ number: Int, _ value: Double) {
         guard value != 0 || value.sign == .minus else { return }
+        field(number, present: value)
+    }
+
+    /// A proto3 `optional double`: written even when 0, so its presence shows.
+    public mutating func field(_ number: Int, present value: Double) {
         tag(number, wireType: 1)
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }

@@ -19,6 +19,7 @@ extension WeightedSample: JSONWritable {
         writer.field("class_balance", components.classBalance)
         writer.field("popularity", components.popularity)
         writer.field("user_damping", components.userDamping)
+        if let validation = components.validation { writer.field("validation", validation) }
         writer.endObject()
         writer.beginObject("sampling")
         writer.field("weight", components.samplingWeight)

@@ -16,6 +16,7 @@ extension WeightedSample {
             objective.field(4, components.classBalance)
             objective.field(5, components.popularity)
             objective.field(6, components.userDamping)
+            if let validation = components.validation { objective.field(7, present: validation) }
         }
         writer.field(9) { sampling in
             sampling.field(1, components.samplingWeight)

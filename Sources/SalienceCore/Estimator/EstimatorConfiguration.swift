@@ -94,6 +94,8 @@ public struct EstimatorConfiguration: Hashable, Sendable {
     public var labels: LabelConfiguration
     /// Negatives generated per positive. Default: none.
     public var negatives: NegativeSamplingConfiguration
+    /// The validation-aligned objective component (Ren et al. 2018). Default: off.
+    public var validationAlignment: ValidationAlignmentConfiguration
 
     /// What scales the online model's updates.
     public enum OnlineModelWeight: String, Sendable, Hashable, CaseIterable {
@@ -139,6 +141,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         onlineModelWeight = .unit
         labels = LabelConfiguration()
         negatives = NegativeSamplingConfiguration()
+        validationAlignment = ValidationAlignmentConfiguration()
     }
 
     /// The label of an event of this type.
@@ -173,7 +176,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
             if let halfLife { require(halfLife > .zero, "\(name): expected a positive duration, got \(halfLife)") }
         }
         require(allowedLateness >= .zero, "allowed_lateness: expected a duration ≥ 0")
-        return errors + labels.validationErrors() + negatives.validationErrors()
+        return errors + labels.validationErrors() + negatives.validationErrors() + validationAlignment.validationErrors()
     }
 
     /// A fixed-seed hash of every setting, in a fixed order.
@@ -225,6 +228,10 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         if negatives.isEnabled {
             writer.write(UInt8(0x4E))
             negatives.fingerprint(into: &writer)
+        }
+        if validationAlignment.enabled {
+            writer.write(UInt8(0x5A))
+            validationAlignment.fingerprint(into: &writer)
         }
         return writer.bytes.withUnsafeBytes { XXHash64.hash($0, seed: 0) }
     }

@@ -19,6 +19,8 @@ public struct ImportanceEstimator: Sendable {
     var joiner: FeedbackJoiner?
     /// The negative sampler; `nil` when no negatives are generated.
     var negativeSampler: NegativeSampler?
+    /// The validation-aligned component's reservoir and gradient; `nil` when it is off.
+    var alignment: ValidationAlignment?
 
     /// A fresh estimator.
     ///
@@ -37,6 +39,9 @@ public struct ImportanceEstimator: Sendable {
         }
         if configuration.negatives.isEnabled {
             negativeSampler = NegativeSampler(configuration: configuration.negatives)
+        }
+        if configuration.validationAlignment.enabled {
+            alignment = ValidationAlignment(configuration: configuration.validationAlignment, halfLife: configuration.normalizerHalfLife)
         }
     }
 
@@ -57,6 +62,9 @@ public struct ImportanceEstimator: Sendable {
         if negativeSampler != nil {
             negativeSampler = try NegativeSampler(configuration: configuration.negatives, from: &reader)
         }
+        if alignment != nil {
+            alignment = try ValidationAlignment(configuration: configuration.validationAlignment, from: &reader)
+        }
         guard reader.remaining == 0 else {
             throw StateDecodingError(.malformed, "\(reader.remaining) bytes left after the estimator state")
         }
@@ -68,6 +76,7 @@ public struct ImportanceEstimator: Sendable {
         state.encode(to: &writer)
         joiner?.encode(to: &writer)
         negativeSampler?.encode(to: &writer)
+        alignment?.encode(to: &writer)
         return StateEnvelope.seal(writer.bytes, fingerprint: configuration.fingerprint)
     }
 
@@ -161,6 +170,19 @@ public struct ImportanceEstimator: Sendable {
         state.classCounts[Int(label)].add(1, at: time)
         let logQ = state.logQ.observe(itemKey)
 
+        // Online model: score before learning (it learns below, once the objective weight is known).
+        let prediction = state.model.predict(features)
+        let eventID = event.eventID.map(SampleEventID.init) ?? source.map(SampleEventID.init(position:))
+            ?? SampleEventID(Self.contentID(of: event))
+        // The validation-aligned component, and whether this event is held back for it.
+        var validation: Double?
+        var heldBack = false
+        if alignment != nil {
+            heldBack = alignment!.holdsBack(eventID, type: event.type)
+            validation = alignment!.weight(features, prediction: prediction, label: label, at: time, model: state.model, sharing: &normalizerDecay)
+            if heldBack { alignment!.hold(features, label: label) }
+        }
+
         // Objective weight.
         let expert = expertWeights[Int(event.type.rawValue)]
         var classBalance = 1.0
@@ -176,26 +198,25 @@ public struct ImportanceEstimator: Sendable {
             ? pow(itemFrequency / (state.itemFrequencyMean.mean ?? itemFrequency), -configuration.popularityExponent) : 1
         let userDamping = configuration.useUserDamping
             ? pow(userFrequency / (state.userFrequencyMean.mean ?? userFrequency), -configuration.userDampingExponent) : 1
-        let objectiveRaw = expert * classBalance * popularity * userDamping
+        let objectiveRaw = expert * classBalance * popularity * userDamping * (validation ?? 1)
         state.objectiveMean.add(objectiveRaw, at: time, sharing: &normalizerDecay)
         let normalized = objectiveRaw / (state.objectiveMean.mean ?? objectiveRaw)
         let objective = min(max(normalized, configuration.objectiveRange.lowerBound), configuration.objectiveRange.upperBound)
 
-        // Online model: score before learning, then learn (once, or with the objective weight).
-        let prediction = state.model.predict(features)
+        // Learn (once, or with the objective weight), unless held back for validation.
         let gradientNorm = abs(prediction - label) * features.norm
         state.gradientNormMean.add(gradientNorm, at: time, sharing: &normalizerDecay)
         let meanNorm = state.gradientNormMean.mean ?? 0
         let gradientScore = meanNorm > 0 ? gradientNorm / meanNorm : 1
         state.metrics.record(prediction: prediction, label: label, at: time)
-        state.model.update(
-            features, prediction: prediction, label: label,
-            importance: configuration.onlineModelWeight == .unit ? 1 : objective
-        )
+        if !heldBack {
+            state.model.update(
+                features, prediction: prediction, label: label,
+                importance: configuration.onlineModelWeight == .unit ? 1 : objective
+            )
+        }
 
         // Sampling weight: keep with probability p, weigh by 1/p.
-        let eventID = event.eventID.map(SampleEventID.init) ?? source.map(SampleEventID.init(position:))
-            ?? SampleEventID(Self.contentID(of: event))
         var keepProbability = 1.0
         if configuration.samplingEnabled {
             keepProbability = state.keepRate.keepProbability(score: gradientScore, at: time, sharing: &normalizerDecay)
@@ -206,7 +227,7 @@ public struct ImportanceEstimator: Sendable {
         let components = WeightComponents(
             expert: expert, classBalance: classBalance, popularity: popularity, userDamping: userDamping,
             objectiveRaw: objectiveRaw, objective: objective, gradientScore: gradientScore,
-            keepProbability: keepProbability, samplingWeight: samplingWeight
+            keepProbability: keepProbability, samplingWeight: samplingWeight, validation: validation
         )
         let sample = WeightedSample(
             eventID: eventID, userID: event.userID, itemID: event.itemID, type: event.type, timestamp: event.timestamp,

@@ -27,7 +27,10 @@ public struct WeightComponents: Hashable, Sendable {
     public var popularity: Double
     /// Heavy-user damping `(f_user / mean f)^(−β_u)`.
     public var userDamping: Double
-    /// The product of the four above, before normalisation.
+    /// The validation-aligned weight `max(0, ⟨∇ℓ_i, ∇ℓ_val⟩)` over its decayed
+    /// mean (``ValidationAlignment``); `nil` when the component is off.
+    public var validation: Double?
+    /// The product of the four above (and the validation weight, when on), before normalisation.
     public var objectiveRaw: Double
     /// `objectiveRaw` over its decayed mean, clipped: the objective weight.
     public var objective: Double
@@ -44,8 +47,9 @@ public struct WeightComponents: Hashable, Sendable {
     public init(
         expert: Double, classBalance: Double, popularity: Double, userDamping: Double,
         objectiveRaw: Double, objective: Double, gradientScore: Double,
-        keepProbability: Double, samplingWeight: Double, delayedFeedback: Double = 1
+        keepProbability: Double, samplingWeight: Double, delayedFeedback: Double = 1, validation: Double? = nil
     ) {
+        self.validation = validation
         self.expert = expert
         self.classBalance = classBalance
         self.popularity = popularity

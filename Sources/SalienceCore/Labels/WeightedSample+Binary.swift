@@ -13,6 +13,8 @@ extension WeightedSample: BinaryCodable {
             components.expert, components.classBalance, components.popularity, components.userDamping,
             components.objectiveRaw, components.objective, components.gradientScore,
             components.keepProbability, components.samplingWeight, components.delayedFeedback,
+            // −1 stands for no validation component (a weight is never negative).
+            components.validation ?? -1,
         ])
         writer.write(logQ)
         writer.write(modelScore)
@@ -36,13 +38,14 @@ extension WeightedSample: BinaryCodable {
         let label = try reader.read(Int.self)
         let weight = try reader.read(Double.self)
         let values = try reader.read([Double].self)
-        guard values.count == 10 else {
-            throw StateDecodingError(.malformed, "a pending sample has \(values.count) weight components, expected 10")
+        guard values.count == 11 else {
+            throw StateDecodingError(.malformed, "a pending sample has \(values.count) weight components, expected 11")
         }
         let components = WeightComponents(
             expert: values[0], classBalance: values[1], popularity: values[2], userDamping: values[3],
             objectiveRaw: values[4], objective: values[5], gradientScore: values[6],
-            keepProbability: values[7], samplingWeight: values[8], delayedFeedback: values[9]
+            keepProbability: values[7], samplingWeight: values[8], delayedFeedback: values[9],
+            validation: values[10] < 0 ? nil : values[10]
         )
         let logQ = try reader.read(Double.self)
         let modelScore = try reader.read(Double.self)
