@@ -32,6 +32,12 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the built-in generator.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: "The generator of --synthetic: sessions (Taobao-like sessions and funnel) or click-model (the stream `salience evaluate --synthetic` grades, with the same --seed and --label-noise).")
+    var generator: String = "sessions"
+
+    @Option(name: .long, help: "With --generator click-model: the probability that an event without engagement is an accidental click.")
+    var labelNoise: Double = 0
+
     @Option(name: .long, help: "Topic to produce to.")
     var topic: String = "events"
 
@@ -55,6 +61,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
         guard (file == nil) != (synthetic == nil) else { throw ValidationError("give a FILE or --synthetic N, not both") }
         if let synthetic, synthetic < 1 { throw ValidationError("--synthetic expects a number ≥ 1") }
+        guard ["sessions", "click-model"].contains(generator) else { throw ValidationError("--generator expects sessions or click-model, got '\(generator)'") }
+        guard (0...1).contains(labelNoise) else { throw ValidationError("--label-noise expects a probability in 0...1") }
         guard (0...1).contains(maxBadRows) else { throw ValidationError("--max-bad-rows expects a fraction in 0...1, got \(maxBadRows)") }
     }
 
@@ -81,7 +89,10 @@ struct ImportCommand: AsyncParsableCommand {
         var stoppedAtBadRow = false
         if let synthetic {
             let progress = Progress(total: Int64(synthetic), unit: "events")
-            for event in SyntheticEventStream(configuration: .init(seed: seed)).prefix(synthetic) {
+            let events: AnySequence<BehaviorEvent> = generator == "click-model"
+                ? AnySequence(ClickModelStream(configuration: .init(events: synthetic, labelNoise: labelNoise, seed: seed)).lazy.map(\.event))
+                : AnySequence(SyntheticEventStream(configuration: .init(seed: seed)).prefix(synthetic))
+            for event in events {
                 if interruption.requested { break }
                 try write(event)
                 counts[event.type, default: 0] += 1
