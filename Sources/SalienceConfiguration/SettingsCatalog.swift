@@ -123,6 +123,8 @@ public enum SettingsCatalog {
             .boolean("estimator.sampling.enabled", \.pipeline.estimator.samplingEnabled, "Sample events by gradient score; off keeps every event with sampling weight 1."),
             .number("estimator.sampling.target_rate", \.pipeline.estimator.samplingTargetRate, NumberBounds(0, included: false, 1), "The expected kept fraction: keep probability min(1, max(min_keep_probability, c × score)), c maintained in event time so the decayed mean keep probability is target_rate; 1 keeps every event."),
             .number("estimator.sampling.min_keep_probability", \.pipeline.estimator.minimumKeepProbability, NumberBounds(0, included: false, 1), "The least keep probability; bounds the sampling weight by its inverse."),
+            .number("estimator.sampling.uniform_mix", \.pipeline.estimator.samplingUniformMix, NumberBounds(0, 1),
+                    "Share of uniform sampling mixed into the score the keep probability follows: (1 − mix)·score + mix."),
             .seed("estimator.sampling.seed", \.pipeline.estimator.samplingSeed, "Seed of the keep decision xxh64(event id, seed) < p_keep."),
             .optionalDuration("estimator.frequency_half_life", \.pipeline.estimator.frequencyHalfLife, "Half-life of item, user and category frequencies; none for no decay."),
             .optionalDuration("estimator.class_half_life", \.pipeline.estimator.classHalfLife, "Half-life of the decayed class counts."),

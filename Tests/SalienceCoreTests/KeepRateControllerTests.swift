@@ -149,3 +149,25 @@ extension KeepRateControllerTests {
         #expect(after.encodedState() == uninterrupted.encodedState())
     }
 }
+
+extension KeepRateControllerTests {
+    @Test func aFullUniformMixKeepsEveryEventWithTheTargetRate() {
+        var configuration = smallConfiguration()
+        configuration.samplingEnabled = true
+        configuration.samplingTargetRate = 0.2
+        configuration.samplingUniformMix = 1
+        var estimator = ImportanceEstimator(configuration: configuration)
+        let probabilities = syntheticEvents(5_000).map { estimator.process($0).sample.components.keepProbability }
+        #expect(probabilities.allSatisfy { abs($0 - 0.2) < 1e-12 })
+        // Half mixed: the spread of keep probabilities narrows against no mix.
+        func spread(_ mix: Double) -> Double {
+            var configuration = configuration
+            configuration.samplingUniformMix = mix
+            var estimator = ImportanceEstimator(configuration: configuration)
+            let values = syntheticEvents(5_000).map { estimator.process($0).sample.components.keepProbability }
+            let mean = values.reduce(0, +) / Double(values.count)
+            return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        }
+        #expect(spread(0.5) < spread(0))
+    }
+}

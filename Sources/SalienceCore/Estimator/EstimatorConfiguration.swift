@@ -47,6 +47,11 @@ public struct EstimatorConfiguration: Hashable, Sendable {
     /// Default: 0.01.
     public var minimumKeepProbability: Double
 
+    /// Share of uniform sampling mixed into the score the keep probability
+    /// follows: `score' = (1 − mix)·score + mix` (scores average 1). 0 keeps
+    /// by the gradient score alone. Default: 0.
+    public var samplingUniformMix: Double
+
     /// Seed of the keep decision `xxh64(event id, seed) < p_keep`.
     /// Default: `0x5EED_5A11`.
     public var samplingSeed: UInt64
@@ -125,6 +130,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         samplingEnabled = false
         samplingTargetRate = 0.25
         minimumKeepProbability = 0.01
+        samplingUniformMix = 0
         samplingSeed = 0x5EED_5A11
         frequencyHalfLife = .seconds(6 * 3600)
         classHalfLife = .seconds(24 * 3600)
@@ -161,6 +167,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         require(objectiveRange.lowerBound > 0 && objectiveRange.upperBound.isFinite, "objective_range: expected 0 < min ≤ max < ∞")
         require(samplingTargetRate > 0 && samplingTargetRate <= 1, "sampling_target_rate: expected (0, 1], got \(samplingTargetRate)")
         require(minimumKeepProbability > 0 && minimumKeepProbability <= 1, "minimum_keep_probability: expected (0, 1], got \(minimumKeepProbability)")
+        require(samplingUniformMix >= 0 && samplingUniformMix <= 1, "sampling.uniform_mix: expected 0...1, got \(samplingUniformMix)")
         require(
             !samplingEnabled || minimumKeepProbability <= samplingTargetRate,
             "sampling.min_keep_probability (\(minimumKeepProbability)) exceeds sampling.target_rate (\(samplingTargetRate)): every event is kept with at least the minimum, so the rate cannot be met"
@@ -228,6 +235,10 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         if negatives.isEnabled {
             writer.write(UInt8(0x4E))
             negatives.fingerprint(into: &writer)
+        }
+        if samplingUniformMix != 0 {
+            writer.write(UInt8(0x55))
+            writer.write(samplingUniformMix)
         }
         if validationAlignment.enabled {
             writer.write(UInt8(0x5A))

@@ -219,7 +219,9 @@ public struct ImportanceEstimator: Sendable {
         // Sampling weight: keep with probability p, weigh by 1/p.
         var keepProbability = 1.0
         if configuration.samplingEnabled {
-            keepProbability = state.keepRate.keepProbability(score: gradientScore, at: time, sharing: &normalizerDecay)
+            let mix = configuration.samplingUniformMix
+            let score = mix == 0 ? gradientScore : (1 - mix) * gradientScore + mix
+            keepProbability = state.keepRate.keepProbability(score: score, at: time, sharing: &normalizerDecay)
         }
         let kept = Self.keeps(eventID: eventID, probability: keepProbability, seed: configuration.samplingSeed)
         let samplingWeight = 1 / keepProbability
