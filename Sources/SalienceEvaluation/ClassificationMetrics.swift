@@ -42,6 +42,11 @@ public enum ClassificationMetrics {
         return pairs > 0 ? ordered / pairs : nil
     }
 
+    /// Each example's log-loss, clamped as in ``logLoss(_:_:)``.
+    public static func losses(_ predictions: [Double], _ labels: [Bool]) -> [Double] {
+        zip(predictions, labels).map { logLoss($0, $1) }
+    }
+
     /// Mean log-loss, predictions clamped to [1e-15, 1 − 1e-15].
     public static func logLoss(_ predictions: [Double], _ labels: [Bool]) -> Double {
         precondition(predictions.count == labels.count && !labels.isEmpty)
@@ -143,12 +148,16 @@ public struct RankedPredictions: Sendable {
     /// Mean log-loss (predictions clamped as in ``ClassificationMetrics/logLoss(_:_:)``),
     /// or `nil` when the weights are all 0.
     public func logLoss(_ labels: [Bool], weights: [Double]? = nil) -> Double? {
+        logLoss(losses: ClassificationMetrics.losses(predictions, labels), weights: weights)
+    }
+
+    /// ``logLoss(_:weights:)`` from each example's loss, computed once for many weightings.
+    public func logLoss(losses: [Double], weights: [Double]?) -> Double? {
         var total = 0.0
         var count = 0.0
-        for example in predictions.indices {
+        for example in losses.indices {
             let weight = weights?[example] ?? 1
-            guard weight > 0 else { continue }
-            total += weight * ClassificationMetrics.logLoss(predictions[example], labels[example])
+            total += weight * losses[example]
             count += weight
         }
         return count > 0 ? total / count : nil

@@ -95,13 +95,18 @@ public struct HoldoutBootstrap: Sendable {
     /// Each statistic on every resample: `values[statistic][resample]`
     /// (`nil` where a resample leaves a statistic undefined, e.g. an AUC
     /// without positives).
-    public func resample(_ statistics: [([Double]) -> Double?]) -> [[Double?]] {
-        var values = statistics.map { _ in [Double?]() }
-        for index in 0..<configuration.resamples {
+    /// Resamples run on every core the process may use; each resample's
+    /// weights depend only on its index, so the values are the same whatever
+    /// the cores.
+    public func resample(_ statistics: [@Sendable ([Double]) -> Double?]) -> [[Double?]] {
+        let resamples = configuration.resamples
+        guard resamples > 0 else { return statistics.map { _ in [] } }
+        let results = ResampleResults(statistics: statistics.count, resamples: resamples)
+        DispatchQueue.concurrentPerform(iterations: resamples) { index in
             let weights = weights(ofResample: index)
-            for (statistic, compute) in statistics.enumerated() { values[statistic].append(compute(weights)) }
+            for (statistic, compute) in statistics.enumerated() { results.set(statistic, index, compute(weights)) }
         }
-        return values
+        return results.values
     }
 
     /// The percentile interval of resampled values, or `nil` when fewer than
@@ -127,5 +132,29 @@ public struct HoldoutBootstrap: Sendable {
     /// The interval of `a / b` on paired resamples.
     public func ratioInterval(_ a: [Double?], _ b: [Double?]) -> ConfidenceInterval? {
         interval(zip(a, b).map { a, b in a.flatMap { a in b.flatMap { $0 != 0 ? a / $0 : nil } } })
+    }
+}
+
+/// The values of each statistic on each resample, written by the resamples
+/// in parallel into one buffer allocated up front: each resample owns its
+/// own slots, so no two writes meet and nothing is reallocated meanwhile.
+private final class ResampleResults: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Double?>
+    private let resamples: Int
+
+    init(statistics: Int, resamples: Int) {
+        buffer = .allocate(capacity: statistics * resamples)
+        buffer.initialize(repeating: nil)
+        self.resamples = resamples
+    }
+
+    deinit { buffer.deallocate() }
+
+    func set(_ statistic: Int, _ resample: Int, _ value: Double?) {
+        buffer[statistic * resamples + resample] = value
+    }
+
+    var values: [[Double?]] {
+        stride(from: 0, to: buffer.count, by: resamples).map { Array(buffer[$0..<$0 + resamples]) }
     }
 }

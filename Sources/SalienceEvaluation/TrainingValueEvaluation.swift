@@ -342,12 +342,13 @@ public struct TrainingValueEvaluation: Sendable {
         let bootstrap = HoldoutBootstrap(events: holdout, configuration: configuration.bootstrap)
         let labels = holdout.map { configuration.estimator.label(of: $0.type) > 0.5 }
         let purchases = holdout.map { $0.type == .purchase }
-        var statistics: [([Double]) -> Double?] = []
+        var statistics: [@Sendable ([Double]) -> Double?] = []
         for ranking in rankings {
+            let losses = ClassificationMetrics.losses(ranking.predictions, labels)
             for metric in Metric.allCases {
                 switch metric {
                 case .auc: statistics.append { ranking.auc(labels, weights: $0) }
-                case .logLoss: statistics.append { ranking.logLoss(labels, weights: $0) }
+                case .logLoss: statistics.append { ranking.logLoss(losses: losses, weights: $0) }
                 case .purchasePRAUC: statistics.append { ranking.averagePrecision(purchases, weights: $0) }
                 case .calibrationError: statistics.append { ranking.calibrationError(labels, weights: $0) }
                 }
