@@ -20,10 +20,10 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The dataset file (or --synthetic N).")
+    @Option(name: .long, help: "The dataset file (default: none; give it or --synthetic N).")
     var data: String?
 
-    @Option(name: .long, help: "Instead of --data, N events from the click-model generator, whose true label probabilities give the Bayes-optimal AUC (streamed: the training events are generated again for every pass, never held).")
+    @Option(name: .long, help: "Instead of --data, N events from the click-model generator, whose true label probabilities give the Bayes-optimal AUC (streamed: the training events are generated again for every pass, never held; default: none, read --data).")
     var synthetic: Int?
 
     @Option(name: .long, help: "With --synthetic: the share of events whose label is noise (accidental clicks and missed ones).")
