@@ -70,7 +70,26 @@ public enum ClassificationMetrics {
     /// prediction: Σ (n_bin / n) · |mean prediction − positive rate|.
     public static func expectedCalibrationError(_ predictions: [Double], _ labels: [Bool], bins: Int = 10) -> Double {
         precondition(predictions.count == labels.count && !labels.isEmpty && bins > 0)
-        return RankedPredictions(predictions).calibrationError(labels, bins: bins) ?? 0
+        return calibrationError(predictions, labels, weights: nil, bins: bins) ?? 0
+    }
+
+    /// Expected calibration error over `bins` equal-width bins with examples
+    /// weighted (each once when `weights` is `nil`), or `nil` when the weights are all 0.
+    public static func calibrationError(_ predictions: [Double], _ labels: [Bool], weights: [Double]?, bins: Int = 10) -> Double? {
+        var predicted = [Double](repeating: 0, count: bins)
+        var observed = [Double](repeating: 0, count: bins)
+        var total = 0.0
+        for example in predictions.indices {
+            let weight = weights?[example] ?? 1
+            guard weight > 0 else { continue }
+            let prediction = predictions[example]
+            let bin = min(bins - 1, max(0, Int(prediction * Double(bins))))
+            predicted[bin] += weight * prediction
+            observed[bin] += labels[example] ? weight : 0
+            total += weight
+        }
+        guard total > 0 else { return nil }
+        return zip(predicted, observed).reduce(0) { $0 + abs($1.0 - $1.1) } / total
     }
 }
 
@@ -165,19 +184,6 @@ public struct RankedPredictions: Sendable {
 
     /// Expected calibration error over `bins` equal-width bins, or `nil` when the weights are all 0.
     public func calibrationError(_ labels: [Bool], weights: [Double]? = nil, bins: Int = 10) -> Double? {
-        var predicted = [Double](repeating: 0, count: bins)
-        var observed = [Double](repeating: 0, count: bins)
-        var total = 0.0
-        for example in predictions.indices {
-            let weight = weights?[example] ?? 1
-            guard weight > 0 else { continue }
-            let prediction = predictions[example]
-            let bin = min(bins - 1, max(0, Int(prediction * Double(bins))))
-            predicted[bin] += weight * prediction
-            observed[bin] += labels[example] ? weight : 0
-            total += weight
-        }
-        guard total > 0 else { return nil }
-        return zip(predicted, observed).reduce(0) { $0 + abs($1.0 - $1.1) } / total
+        ClassificationMetrics.calibrationError(predictions, labels, weights: weights, bins: bins)
     }
 }

@@ -141,7 +141,7 @@ struct ValidationAlignment: Sendable, Equatable {
         for entry in held {
             var dot = 0.0
             for position in entry.indices.indices { dot += model.weight(at: entry.indices[position]) * entry.values[position] }
-            let residual = (1 / (1 + exp(-dot)) - entry.label) * scale
+            let residual = (FTRLProximal.sigmoid(dot) - entry.label) * scale
             for position in entry.indices.indices { gradient[entry.indices[position], default: 0] += residual * entry.values[position] }
         }
     }
