@@ -69,7 +69,8 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var estimator: EstimatorOptions
 
     func validate() throws {
-        guard (data == nil) != (synthetic == nil) else { throw ValidationError("give --data FILE or --synthetic N, not both") }
+        guard data != nil || synthetic != nil else { throw ValidationError("give --data FILE or --synthetic N") }
+        guard data == nil || synthetic == nil else { throw ValidationError("give --data FILE or --synthetic N, not both") }
         if let synthetic, synthetic < 100 { throw ValidationError("--synthetic expects a number of events ≥ 100") }
         guard (0...1).contains(labelNoise) else { throw ValidationError("--label-noise expects a share in 0...1") }
         guard DatasetFormat(rawValue: format) != nil else { throw ValidationError("--format: unknown format '\(format)'") }
