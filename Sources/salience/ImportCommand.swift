@@ -59,7 +59,8 @@ struct ImportCommand: AsyncParsableCommand {
         guard DatasetFormat(rawValue: format) != nil else {
             throw ValidationError("--format expects one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
         }
-        guard (file == nil) != (synthetic == nil) else { throw ValidationError("give a FILE or --synthetic N, not both") }
+        guard file != nil || synthetic != nil else { throw ValidationError("give a FILE or --synthetic N") }
+        guard file == nil || synthetic == nil else { throw ValidationError("give a FILE or --synthetic N, not both") }
         if let synthetic, synthetic < 1 { throw ValidationError("--synthetic expects a number ≥ 1") }
         guard ["sessions", "click-model"].contains(generator) else { throw ValidationError("--generator expects sessions or click-model, got '\(generator)'") }
         guard (0...1).contains(labelNoise) else { throw ValidationError("--label-noise expects a probability in 0...1") }
