@@ -26,20 +26,22 @@ import Testing
             if estimate - count <= epsilon * Double(total) { withinBound += 1 }
         }
         #expect(Double(withinBound) / Double(exact.count) >= 1 - delta)
-        // Memory is at most what (ε, δ) configure: depth ⌈ln(1/δ)⌉ × width 2^⌈log2(e/ε)⌉ doubles.
+        // Memory is at most what (ε, δ) configure: depth ⌈ln(1/δ)⌉ × width 2^⌈log2(e/ε)⌉ doubles,
+        // and a bit per cell marking those changed since the last checkpoint.
         #expect(sketch.depth == 5)
         #expect(sketch.width == 4096)
-        #expect(sketch.memoryBytes == 5 * 4096 * 8)
+        #expect(sketch.memoryBytes == 5 * 4096 * 8 + 5 * 4096 / 8)
     }
 
     /// Memory grows with the cells written, up to the configured
-    /// `depth × width` doubles, and then no further however many ids come.
+    /// `depth × width` doubles (and a changed-since-checkpoint bit per cell),
+    /// and then no further however many ids come.
     @Test func sketchMemoryIsBoundedByItsConfiguration() {
         var sketch = DecayedCountMinSketch(epsilon: 0.01, delta: 0.05, halfLife: .seconds(60), seed: 1)
         #expect(sketch.memoryBytes == 0)
         for key in UInt64(0)..<20 { sketch.add(key, at: Double(key), readAt: Double(key)) }
         let few = sketch.memoryBytes
-        let configured = sketch.depth * sketch.width * MemoryLayout<Double>.stride
+        let configured = sketch.depth * sketch.width * (MemoryLayout<Double>.stride + 1) - sketch.depth * sketch.width * 7 / 8
         #expect(few > 0 && few < configured, "\(few) bytes for 20 ids")
         for key in UInt64(20)..<100_000 { sketch.add(key, at: Double(key), readAt: Double(key)) }
         #expect(sketch.memoryBytes == configured)

@@ -50,14 +50,40 @@ public struct ImportanceEstimator: Sendable {
     /// - Throws: ``StateDecodingError`` when the bytes are truncated, corrupted,
     ///   of another format version or of another configuration.
     public init(configuration: EstimatorConfiguration, restoring bytes: [UInt8]) throws {
+        try self.init(configuration: configuration, restoring: bytes, changes: [])
+    }
+
+    /// An estimator restored from ``encodedState()`` bytes and the
+    /// ``encodedChanges()`` written after them, in the order written: an
+    /// incremental checkpoint's generation.
+    ///
+    /// - Throws: ``StateDecodingError`` as ``init(configuration:restoring:)``,
+    ///   and when a full state stands where a change set should or the reverse.
+    public init(configuration: EstimatorConfiguration, restoring full: [UInt8], changes: [[UInt8]]) throws {
         self.init(configuration: configuration)
+        try apply(full, isChangeSet: false)
+        for changeSet in changes { try apply(changeSet, isChangeSet: true) }
+    }
+
+    private static let fullStateKind: UInt8 = 0
+    private static let changeSetKind: UInt8 = 1
+
+    private mutating func apply(_ bytes: [UInt8], isChangeSet: Bool) throws {
         let payload = try StateEnvelope.open(bytes, expectedFingerprint: configuration.fingerprint)
-        var reader = BinaryReader(payload)
-        state = try EstimatorState(from: &reader)
-        if joiner != nil {
-            joiner = try FeedbackJoiner(
+        switch (payload.first, isChangeSet) {
+        case (Self.fullStateKind, false), (Self.changeSetKind, true): break
+        case (Self.fullStateKind, true): throw StateDecodingError(.malformed, "a full state stands where a change set should")
+        case (Self.changeSetKind, false): throw StateDecodingError(.malformed, "a change set stands where a full state should")
+        default: throw StateDecodingError(.malformed, "the state's kind byte is \(payload.first.map(String.init) ?? "missing")")
+        }
+        var reader = BinaryReader(payload, offset: 1, changesOnly: isChangeSet)
+        let decoded = try EstimatorState(from: &reader)
+        state = isChangeSet ? try state.overlaid(with: decoded) : decoded
+        if let current = joiner {
+            let decoded = try FeedbackJoiner(
                 configuration: configuration.labels, features: configuration.features, ftrl: configuration.ftrl, from: &reader
             )
+            joiner = isChangeSet ? try current.overlaid(with: decoded) : decoded
         }
         if negativeSampler != nil {
             negativeSampler = try NegativeSampler(configuration: configuration.negatives, from: &reader)
@@ -72,12 +98,38 @@ public struct ImportanceEstimator: Sendable {
 
     /// All state and the model as checkpoint bytes (see ``StateEnvelope``).
     public func encodedState() -> [UInt8] {
-        var writer = BinaryWriter(capacity: memoryBytes)
+        encoded(kind: Self.fullStateKind)
+    }
+
+    /// What changed since ``clearChanges()`` as checkpoint bytes: the
+    /// tables' slots written since then and all the rest of the state (small
+    /// next to them). ``init(configuration:restoring:changes:)`` applies it
+    /// to the state it followed.
+    public func encodedChanges() -> [UInt8] {
+        encoded(kind: Self.changeSetKind)
+    }
+
+    private func encoded(kind: UInt8) -> [UInt8] {
+        var writer = BinaryWriter(capacity: kind == Self.fullStateKind ? memoryBytes : 4096, changesOnly: kind == Self.changeSetKind)
+        writer.write(kind)
         state.encode(to: &writer)
         joiner?.encode(to: &writer)
         negativeSampler?.encode(to: &writer)
         alignment?.encode(to: &writer)
         return StateEnvelope.seal(writer.bytes, fingerprint: configuration.fingerprint)
+    }
+
+    /// Table slots (model coordinates, log-Q buckets, sketch cells) written
+    /// since ``clearChanges()``: what the next ``encodedChanges()`` holds.
+    public var changedSlots: Int {
+        state.changedSlots + (joiner?.changedSlots ?? 0)
+    }
+
+    /// Marks the state as checkpointed: the next ``encodedChanges()`` holds
+    /// only what is written after this.
+    public mutating func clearChanges() {
+        state.clearChanges()
+        joiner?.clearChanges()
     }
 
     /// Bytes held by the model, the log-Q buckets and the sketches (the bulk
@@ -351,5 +403,30 @@ struct EstimatorState: Sendable, Equatable, BinaryCodable {
         logQ = try reader.read(LogQEstimator.self)
         model = try reader.read(FTRLProximal.self)
         metrics = try reader.read(ProgressiveMetrics.self)
+    }
+}
+
+extension EstimatorState: IncrementalState {
+    var changedSlots: Int {
+        itemFrequencies.changedSlots + userFrequencies.changedSlots + categoryFrequencies.changedSlots
+            + logQ.changedSlots + model.changedSlots
+    }
+
+    mutating func clearChanges() {
+        itemFrequencies.clearChanges()
+        userFrequencies.clearChanges()
+        categoryFrequencies.clearChanges()
+        logQ.clearChanges()
+        model.clearChanges()
+    }
+
+    func overlaid(with changes: EstimatorState) throws -> EstimatorState {
+        var result = changes
+        result.itemFrequencies = try itemFrequencies.overlaid(with: changes.itemFrequencies)
+        result.userFrequencies = try userFrequencies.overlaid(with: changes.userFrequencies)
+        result.categoryFrequencies = try categoryFrequencies.overlaid(with: changes.categoryFrequencies)
+        result.logQ = try logQ.overlaid(with: changes.logQ)
+        result.model = try model.overlaid(with: changes.model)
+        return result
     }
 }

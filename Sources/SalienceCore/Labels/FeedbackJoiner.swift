@@ -209,3 +209,15 @@ extension FeedbackJoiner {
         }
     }
 }
+
+extension FeedbackJoiner: IncrementalState {
+    var changedSlots: Int { conversionModel?.changedSlots ?? 0 }
+
+    mutating func clearChanges() { conversionModel?.clearChanges() }
+
+    func overlaid(with changes: FeedbackJoiner) throws -> FeedbackJoiner {
+        var result = changes
+        if let model = conversionModel, let changed = changes.conversionModel { result.conversionModel = try model.overlaid(with: changed) }
+        return result
+    }
+}

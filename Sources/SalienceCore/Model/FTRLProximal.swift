@@ -178,3 +178,15 @@ extension FTRLProximal {
         lhs.parameters == rhs.parameters && lhs.state == rhs.state
     }
 }
+
+extension FTRLProximal: IncrementalState {
+    var changedSlots: Int { state.changedSlots }
+
+    mutating func clearChanges() { state.clearChanges() }
+
+    func overlaid(with changes: FTRLProximal) throws -> FTRLProximal {
+        var result = changes
+        result.state = try state.overlaid(with: changes.state)
+        return result
+    }
+}

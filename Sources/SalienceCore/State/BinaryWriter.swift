@@ -1,9 +1,13 @@
 /// Appends little-endian binary values: the encoding of estimator state.
 public struct BinaryWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
+    /// Whether tables write only the slots changed since their last
+    /// ``SlotTable/clearChanges()`` (an incremental checkpoint) rather than all.
+    public let changesOnly: Bool
 
-    public init(capacity: Int = 0) {
+    public init(capacity: Int = 0, changesOnly: Bool = false) {
         bytes.reserveCapacity(capacity)
+        self.changesOnly = changesOnly
     }
 
     public mutating func write(_ value: UInt8) { bytes.append(value) }
@@ -56,10 +60,13 @@ public struct BinaryWriter: Sendable {
 public struct BinaryReader {
     private let bytes: [UInt8]
     public private(set) var offset: Int
+    /// Whether the bytes are a change set (``BinaryWriter/changesOnly``).
+    public let changesOnly: Bool
 
-    public init(_ bytes: [UInt8], offset: Int = 0) {
+    public init(_ bytes: [UInt8], offset: Int = 0, changesOnly: Bool = false) {
         self.bytes = bytes
         self.offset = offset
+        self.changesOnly = changesOnly
     }
 
     /// Bytes not read yet.

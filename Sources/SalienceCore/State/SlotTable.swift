@@ -22,6 +22,11 @@ public protocol SlotValue: BitwiseCopyable, Equatable, Sendable {
 /// Writers go through storage positions: ``insert(_:)`` gives the position
 /// of a slot (adding it if absent) after ``reserve(_:)`` made room, so a
 /// batch of positions stays valid until the next ``reserve(_:)``.
+///
+/// The table also knows which slots were written since ``clearChanges()``
+/// (one bit per slot, taken at the first write), so an incremental
+/// checkpoint encodes only those (``BinaryWriter/changesOnly``) and
+/// ``overlaid(with:)`` applies them to the previous state.
 public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     /// Slots.
     public let capacity: Int
@@ -34,6 +39,19 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     private var isDense = false
     /// log2 of the hash table's size (sparse only).
     private var sizeBits = 0
+    /// One bit per storage position: written since the last ``clearChanges()``.
+    private var changed: [UInt64] = []
+    /// Every slot changed at once (``transformAll(_:)``): the next change
+    /// set is the whole table.
+    private var everythingChanged = false
+    /// Decoded from a change set of some slots: those slots and their values,
+    /// to be set by ``overlaid(with:)`` (the table itself holds none).
+    private var slotChanges: [Change]?
+
+    private struct Change: Equatable {
+        let slot: Int
+        let value: Value
+    }
 
     /// An empty table of `capacity` slots (at most 2³² − 1).
     public init(capacity: Int) {
@@ -43,7 +61,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 
     /// Bytes the table holds now.
     public var memoryBytes: Int {
-        keys.count * MemoryLayout<UInt32>.stride + values.count * MemoryLayout<Value>.stride
+        keys.count * MemoryLayout<UInt32>.stride + values.count * MemoryLayout<Value>.stride + changed.count * 8
     }
 
     /// Bytes a dense table of this capacity holds: the most this one takes, but for its keys.
@@ -90,7 +108,10 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     /// if absent. Call ``reserve(_:)`` first.
     @inline(__always)
     public mutating func insert(_ slot: Int) -> Int {
-        if isDense { return slot }
+        if isDense {
+            markChanged(slot)
+            return slot
+        }
         let key = UInt32(truncatingIfNeeded: slot + 1)
         let mask = (1 << sizeBits) - 1
         var position = home(slot)
@@ -106,6 +127,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
             }
         }
         if !found { occupied += 1 }
+        markChanged(position)
         return position
     }
 
@@ -127,6 +149,72 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         values.withUnsafeMutableBufferPointer { values in
             for position in values.indices { transform(&values[position]) }
         }
+        everythingChanged = true
+    }
+
+    /// Slots written since the last ``clearChanges()`` (every written slot
+    /// after a ``transformAll(_:)``).
+    public var changedSlots: Int {
+        everythingChanged ? written : changed.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    /// Slots holding a value, empty or not.
+    public var written: Int {
+        isDense ? values.count : occupied
+    }
+
+    /// Forgets which slots were written: the next change set starts here.
+    public mutating func clearChanges() {
+        if changed.contains(where: { $0 != 0 }) {
+            changed.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+        everythingChanged = false
+    }
+
+    @inline(__always)
+    private mutating func markChanged(_ position: Int) {
+        changed.withUnsafeMutableBufferPointer { $0[position >> 6] |= 1 << UInt64(position & 63) }
+    }
+
+    /// The storage positions marked in `bits`.
+    private static func positions(in bits: [UInt64]) -> [Int] {
+        var positions: [Int] = []
+        for (word, value) in bits.enumerated() where value != 0 {
+            var remaining = value
+            while remaining != 0 {
+                positions.append(word << 6 | remaining.trailingZeroBitCount)
+                remaining &= remaining - 1
+            }
+        }
+        return positions
+    }
+
+    /// The slots written since ``clearChanges()`` and their values (empty
+    /// ones included), in slot order.
+    private func changes() -> [(slot: Int, value: Value)] {
+        let positions = Self.positions(in: changed)
+        if isDense { return positions.map { ($0, values[$0]) } }
+        return positions.map { (Int(keys[$0]) - 1, values[$0]) }.sorted { $0.slot < $1.slot }
+    }
+
+    /// This table with the slots of `changes` (a change set decoded under
+    /// ``BinaryReader/changesOnly``) set to their values, or `changes`
+    /// itself when it replaces the whole table; no slot counts as changed.
+    ///
+    /// - Throws: ``StateDecodingError`` when the capacities differ.
+    public func overlaid(with changes: SlotTable) throws -> SlotTable {
+        guard changes.capacity == capacity else {
+            throw StateDecodingError(.malformed, "a change set of \(changes.capacity) slots for a table of \(capacity)")
+        }
+        guard let slotChanges = changes.slotChanges else { return changes }
+        var result = self
+        result.reserve(slotChanges.count)
+        for change in slotChanges {
+            let position = result.insert(change.slot)
+            result.values[position] = change.value
+        }
+        result.clearChanges()
+        return result
     }
 
     /// Starts loading where `slot` would live.
@@ -153,7 +241,8 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 
     /// Equal when the capacities match and every slot reads the same, whatever either table's form.
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.capacity == rhs.capacity && lhs.nonEmpty().elementsEqual(rhs.nonEmpty()) { $0.slot == $1.slot && $0.value == $1.value }
+        lhs.capacity == rhs.capacity && lhs.slotChanges == rhs.slotChanges
+            && lhs.nonEmpty().elementsEqual(rhs.nonEmpty()) { $0.slot == $1.slot && $0.value == $1.value }
     }
 
     @inline(__always)
@@ -166,6 +255,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         var bits = max(sizeBits, 6)
         while count * 2 > 1 << bits { bits += 1 }
         let sparseBytes = (1 << bits) * (MemoryLayout<UInt32>.stride + MemoryLayout<Value>.stride)
+        let changedBefore = Set(Self.positions(in: changed).map { Int(keys[$0]) - 1 })
         if sparseBytes >= denseBytes || 1 << bits >= capacity {
             var dense = [Value].largeTable(repeating: .empty, count: capacity)
             for position in keys.indices where keys[position] != 0 { dense[Int(keys[position]) - 1] = values[position] }
@@ -173,49 +263,88 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
             keys = []
             isDense = true
             sizeBits = 0
+            changed = [UInt64](repeating: 0, count: (capacity + 63) >> 6)
+            for slot in changedBefore { markChanged(slot) }
             return
         }
         let oldKeys = keys
         let oldValues = values
         keys = [UInt32](repeating: 0, count: 1 << bits)
         values = [Value](repeating: .empty, count: 1 << bits)
+        changed = [UInt64](repeating: 0, count: ((1 << bits) + 63) >> 6)
         sizeBits = bits
         occupied = 0
         for position in oldKeys.indices where oldKeys[position] != 0 {
             let slot = Int(oldKeys[position]) - 1
             let new = insert(slot)
             values[new] = oldValues[position]
+            if !changedBefore.contains(slot) { clearChanged(new) }
         }
+    }
+
+    @inline(__always)
+    private mutating func clearChanged(_ position: Int) {
+        changed.withUnsafeMutableBufferPointer { $0[position >> 6] &= ~(1 << UInt64(position & 63)) }
     }
 }
 
 extension SlotTable {
     /// Writes the capacity, then the non-empty slots in slot order and their
     /// values (each through `value`), so equal contents give equal bytes.
+    /// Under ``BinaryWriter/changesOnly``, a flag (whether the whole table
+    /// follows) comes after the capacity, and the slots are those written
+    /// since ``clearChanges()``, empty ones included — unless every slot
+    /// changed, when the whole table follows.
     public func encode(to writer: inout BinaryWriter, value: (Value, inout BinaryWriter) -> Void) {
-        let entries = nonEmpty()
         writer.write(Int64(capacity))
+        let entries: [(slot: Int, value: Value)]
+        if writer.changesOnly {
+            writer.write(everythingChanged)
+            entries = everythingChanged ? nonEmpty() : changes()
+        } else {
+            entries = nonEmpty()
+        }
         writer.write(entries.map { UInt32(truncatingIfNeeded: $0.slot) })
         for entry in entries { value(entry.value, &writer) }
     }
 
-    /// Reads what ``encode(to:value:)`` wrote, refusing a capacity out of
-    /// range, slots out of order or beyond it; `what` names the table in the error.
+    /// Reads what ``encode(to:value:)`` wrote (a change set under
+    /// ``BinaryReader/changesOnly``, to be applied by ``overlaid(with:)``),
+    /// refusing a capacity out of range, slots out of order or beyond it;
+    /// `what` names the table in the error. No slot counts as changed.
     public init(from reader: inout BinaryReader, what: String, value: (inout BinaryReader) throws -> Value) throws {
         let capacity = try reader.read(Int.self)
         guard capacity > 0, capacity < 1 << 32 else {
             throw StateDecodingError(.malformed, "\(what) of \(capacity) slots is out of range")
         }
+        let whole = reader.changesOnly ? try reader.read(Bool.self) : true
         let slots = try reader.read([UInt32].self)
         guard slots.count <= capacity, zip(slots, slots.dropFirst()).allSatisfy({ $0 < $1 }), slots.last.map({ Int($0) < capacity }) ?? true else {
             throw StateDecodingError(.malformed, "\(what): slots out of order or beyond \(capacity)")
         }
         self.init(capacity: capacity)
+        if !whole {
+            slotChanges = try slots.map { Change(slot: Int($0), value: try value(&reader)) }
+            return
+        }
         reserve(slots.count)
         for slot in slots {
             let position = insert(Int(slot))
             let decoded = try value(&reader)
             withValues { $0[position] = decoded }
         }
+        clearChanges()
     }
+}
+
+/// State holding ``SlotTable``s that an incremental checkpoint encodes as
+/// the slots changed since the previous checkpoint.
+protocol IncrementalState {
+    /// Slots written since ``clearChanges()``.
+    var changedSlots: Int { get }
+    /// Forgets which slots were written.
+    mutating func clearChanges()
+    /// This state with `changes` (decoded under ``BinaryReader/changesOnly``)
+    /// applied: its tables overlay this one's, the rest is taken from it.
+    func overlaid(with changes: Self) throws -> Self
 }

@@ -4,10 +4,12 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 4: the state
-///               holds the keep-rate controller; since 3 tables hold only
-///               their written slots, in slot order; since 2 a checkpoint's
-///               payload is zlib-compressed; versions 1 to 3 are refused)
+/// 8       2     format version, little-endian (currently 5: a state is
+///               full or a change set, checkpoints are generations of a
+///               full state and change sets; since 4 the state holds the
+///               keep-rate controller; since 3 tables hold only their
+///               written slots, in slot order; since 2 a checkpoint's
+///               payload is zlib-compressed; versions 1 to 4 are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload
@@ -15,7 +17,7 @@
 /// ```
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
-    public static let formatVersion: UInt16 = 4
+    public static let formatVersion: UInt16 = 5
     static let headerSize = 26
     static let trailerSize = 4
 
