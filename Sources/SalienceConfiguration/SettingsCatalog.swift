@@ -61,6 +61,8 @@ public enum SettingsCatalog {
                      "Checkpoint a partition after this many events…"),
             .duration("checkpoint_every_event_time", \.pipeline.checkpointEveryEventTime,
                       "…or after this much event time, whichever comes first."),
+            .integer("checkpoint_full_every", \.pipeline.checkpointFullEvery, 1...10_000,
+                     "Every Nth checkpoint of a partition is its full state; the others hold only what changed since the previous one. 1 writes every checkpoint whole."),
             .choice("offset_reset", \.pipeline.offsetReset, "Where a partition without checkpoint or committed offset starts."),
             .integer("poll_batch", \.pipeline.pollBatch, 1...100_000, "Messages taken per poll."),
             .integer("engine.threads", \.pipeline.threads, 0...256,

@@ -79,9 +79,17 @@ public struct KafkaProducerMessage: Hashable, Sendable {
     public var partition: Int32?
     public var key: [UInt8]?
     public var value: [UInt8]
+    /// A null value (a tombstone: a compacted topic drops the key's earlier messages); `value` is then empty.
+    public var isTombstone = false
     public var headers: [KafkaHeader]
     /// Creation time in milliseconds since the epoch, or `nil` for now.
     public var timestampMilliseconds: Int64?
+
+    /// A tombstone for `key`: a message with a null value.
+    public init(topic: String, partition: Int32? = nil, key: [UInt8], tombstone: Void) {
+        self.init(topic: topic, partition: partition, key: key, value: [])
+        isTombstone = true
+    }
 
     public init(
         topic: String,

@@ -189,10 +189,10 @@ enum DemoStream {
     static func restoredEstimators(directory: String, configuration: PipelineConfiguration, partitions: Int32) throws -> [ImportanceEstimator] {
         try (0..<partitions).compactMap { partition in
             let key = PartitionCheckpoint.key(group: configuration.group, topic: "events", partition: partition)
-            let url = URL(fileURLWithPath: directory).appendingPathComponent(key + ".checkpoint")
-            guard let bytes = try? Data(contentsOf: url) else { return nil }
-            let checkpoint = try PartitionCheckpoint.decode(Array(bytes), expectedFingerprint: configuration.estimator.fingerprint)
-            return try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(key + ".checkpoint").path
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            guard let checkpoint = try PartitionCheckpoint.read(directory: path).checkpoint else { return nil }
+            return try checkpoint.estimator(configuration: configuration.estimator)
         }
     }
 }

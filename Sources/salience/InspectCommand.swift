@@ -19,11 +19,11 @@ struct InspectCommand: ParsableCommand {
 struct InspectCheckpoint: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Header, version, configuration fingerprint, offsets, watermark, sizes, checksum and a model summary.",
+        abstract: "The newest restorable generation (its parts and sizes), version, configuration fingerprint, offsets, watermark, checksums and a model summary.",
         discussion: "Pass the estimator flags the checkpoint was written with to see its model; without them the header and checksum are still shown."
     )
 
-    @Argument(help: "A checkpoint file (from --checkpoint-dir); or use --checkpoint-topic with --group, --topic and --partition.")
+    @Argument(help: "A checkpoint directory (<partition>.checkpoint, from --checkpoint-dir); or use --checkpoint-topic with --group, --topic and --partition.")
     var file: String?
 
     @Option(name: .long, help: "Read the newest checkpoint from this checkpoint topic instead of a file (default: none, read FILE).")
@@ -59,10 +59,14 @@ struct InspectCheckpoint: ParsableCommand {
 
     func run() throws {
         let source: String
-        let bytes: [UInt8]
+        let outcome: CheckpointGenerations.Outcome
         if let file {
             source = file
-            bytes = try InputFile.bytes(file, what: "checkpoint file")
+            do {
+                outcome = try PartitionCheckpoint.read(directory: file)
+            } catch let error as PipelineError {
+                throw CommandError(error.message)
+            }
         } else {
             var logger = Logger(label: "salience.inspect")
             logger.logLevel = .error
@@ -70,44 +74,59 @@ struct InspectCheckpoint: ParsableCommand {
             client.clientID = "salience-inspect"
             try BrokerCheck.reachable(client, logger: logger)
             let store = CheckpointStore(kafka: client, topic: checkpointTopic!, logger: logger)
-            guard let newest = try store.newest(group: group, topic: topic, partition: partition) else {
-                print("no valid checkpoint of \(group)/\(topic)/\(partition) in \(checkpointTopic!):")
+            guard let found = try store.newest(group: group, topic: topic, partition: partition), found.checkpoint != nil else {
+                print("no restorable checkpoint of \(group)/\(topic)/\(partition) in \(checkpointTopic!):")
                 for line in try store.survey(group: group, topic: topic, partition: partition) { print("  " + line) }
                 throw ExitCode.failure
             }
             source = "\(checkpointTopic!) (newest of \(group)/\(topic)/\(partition))"
-            bytes = newest.bytes
+            outcome = found
         }
-        let header = try StateEnvelope.header(of: bytes)
+        guard let checkpoint = outcome.checkpoint, let stored = outcome.manifest else {
+            if json {
+                print(try jsonText(["checksum_valid": false, "refused": outcome.refused]))
+            } else {
+                print("checkpoint refused: no generation can be restored")
+                for line in outcome.refused { print("  " + line) }
+            }
+            throw ExitCode.failure
+        }
+        let header = try StateEnvelope.header(of: checkpoint.estimatorState)
+        let storedBytes = stored.parts.reduce(0) { $0 + $1.byteCount }
+        let stateBytes = checkpoint.estimatorChanges.reduce(checkpoint.estimatorState.count) { $0 + $1.count }
         var manifest: [String: Any] = [
             "format_version": Int(header.formatVersion),
             "configuration_fingerprint": hex(header.fingerprint),
-            "size_bytes": bytes.count,
+            "size_bytes": storedBytes,
+            "checksum_valid": true,
+            "state_bytes": stateBytes,
+            "group": checkpoint.group,
+            "topic": checkpoint.topic,
+            "partition": Int(checkpoint.partition),
+            "next_offset": Int(checkpoint.nextOffset),
+            "generation": Int(checkpoint.generation),
+            "parts": stored.parts.map { part in
+                ["name": part.name, "kind": part.kind == .full ? "full" : "changes", "generation": Int(part.generation), "size_bytes": part.byteCount] as [String: Any]
+            },
+            "refused": outcome.refused,
         ]
-        let checkpoint: PartitionCheckpoint
-        do {
-            checkpoint = try PartitionCheckpoint.decode(bytes, expectedFingerprint: nil)
-            manifest["checksum_valid"] = true
-        } catch {
-            manifest["checksum_valid"] = false
-            print(json ? try jsonText(manifest) : "checkpoint refused: \(error)")
-            throw ExitCode.failure
-        }
-        manifest["state_bytes"] = checkpoint.estimatorState.count
-        manifest["group"] = checkpoint.group
-        manifest["topic"] = checkpoint.topic
-        manifest["partition"] = Int(checkpoint.partition)
-        manifest["next_offset"] = Int(checkpoint.nextOffset)
         var lines = [
-            "source:         \(source) (\(bytes.count) bytes, CRC-32C valid)",
-            "state:          \(checkpoint.estimatorState.count) bytes uncompressed (zlib: \(String(format: "%.1f", Double(checkpoint.estimatorState.count) / Double(max(bytes.count, 1))))× smaller)",
+            "source:         \(source)",
+            "generation:     \(checkpoint.generation): the full state of generation \(stored.parts[0].generation) and \(stored.parts.count - 1) change sets after it, "
+                + "\(storedBytes) bytes stored, CRC-32C valid (\(stateBytes) bytes uncompressed)",
+        ]
+        for part in stored.parts {
+            lines.append("  \(part.name.padding(toLength: 14, withPad: " ", startingAt: 0)) generation \(part.generation), \(part.byteCount) bytes in \(part.chunks) message\(part.chunks == 1 ? "" : "s")")
+        }
+        for line in outcome.refused { lines.append("newer, refused: \(line)") }
+        lines += [
             "format version: \(header.formatVersion)",
             "configuration:  \(hex(header.fingerprint))",
             "partition:      \(checkpoint.group)/\(checkpoint.topic)/\(checkpoint.partition), next offset \(checkpoint.nextOffset)",
         ]
         let configuration = try loadedSettings().pipeline.estimator
         if configuration.fingerprint == header.fingerprint {
-            let restored = try ImportanceEstimator(configuration: configuration, restoring: checkpoint.estimatorState)
+            let restored = try checkpoint.estimator(configuration: configuration)
             let weights = restored.model.nonZeroWeights()
             manifest["events_processed"] = Int(restored.eventsProcessed)
             manifest["watermark"] = restored.watermark.map { Int($0) } ?? NSNull()

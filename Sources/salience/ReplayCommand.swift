@@ -86,11 +86,17 @@ struct ReplayCommand: AsyncParsableCommand {
 
         var checkpoints: [PartitionCheckpoint] = []
         for path in state {
+            let outcome: CheckpointGenerations.Outcome
             do {
-                checkpoints.append(try PartitionCheckpoint.decode(try InputFile.bytes(path, what: "checkpoint file"), expectedFingerprint: estimatorConfiguration.fingerprint))
-            } catch let error as StateDecodingError {
-                throw CommandError("--state \(path): checkpoint refused: \(error)")
+                outcome = try PartitionCheckpoint.read(directory: path)
+            } catch let error as PipelineError {
+                throw CommandError("--state \(path): \(error.message)")
             }
+            guard let checkpoint = outcome.checkpoint else {
+                throw CommandError("--state \(path): no generation of this checkpoint can be restored: " + (outcome.refused.isEmpty ? "it holds no manifest" : outcome.refused.joined(separator: "; ")))
+            }
+            try checkpoint.requireConfiguration(estimatorConfiguration.fingerprint, advice: "Pass the estimator settings of the run that wrote it")
+            checkpoints.append(checkpoint)
         }
         if stateFromCheckpoints {
             let pipeline = loaded.settings.pipeline
@@ -107,7 +113,11 @@ struct ReplayCommand: AsyncParsableCommand {
         var stateStarts: [KafkaTopicPartition: Int64] = [:]
         for checkpoint in checkpoints {
             let partition = KafkaTopicPartition(topic: checkpoint.topic, partition: checkpoint.partition)
-            states[partition] = try ImportanceEstimator(configuration: estimatorConfiguration, restoring: checkpoint.estimatorState)
+            do {
+                states[partition] = try checkpoint.estimator(configuration: estimatorConfiguration)
+            } catch let error as StateDecodingError {
+                throw CommandError("the checkpoint of \(partition) is refused: \(error)")
+            }
             stateStarts[partition] = checkpoint.nextOffset
         }
         var start = try parseStart()

@@ -50,9 +50,13 @@ struct CheckpointRetentionTests {
         #expect(statistics.checkpointsEvicted == 0)
         let stored = try CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
             .newest(group: configuration.group, topic: harness.events, partition: 0)
-        #expect(stored?.checkpoint.nextOffset == 500)
-        #expect((stored?.bytes.count ?? .max) < 1 << 20, "compressed: \(stored?.bytes.count ?? -1) bytes")
-        #expect(statistics.checkpointBytes == stored?.bytes.count, "the statistics count the bytes stored")
+        #expect(stored?.checkpoint?.nextOffset == 500)
+        let storedBytes = stored?.manifest?.parts.reduce(0) { $0 + $1.byteCount } ?? .max
+        #expect(storedBytes < 1 << 20, "compressed: \(storedBytes) bytes")
+        // The statistics count the bytes stored: the full state and its manifest.
+        let manifestBytes = stored.flatMap { $0.manifest?.encoded(fingerprint: configuration.estimator.fingerprint).count } ?? 0
+        #expect(statistics.checkpointBytes == storedBytes + manifestBytes)
+        #expect(statistics.fullCheckpoints == 1)
     }
 
     /// Missing chunks are named, and told apart: below the partition's start
@@ -60,14 +64,14 @@ struct CheckpointRetentionTests {
     @Test func aSurveyNamesTornAndEvictedChunks() {
         let location = KafkaTopicPartition(topic: "checkpoints", partition: 2)
         let survey = ChunkedRecords.Survey(location: location, low: 120, high: 200, records: [
-            .init(id: 9, count: 46, present: Set(40..<46)),
-            .init(id: 8, count: 4, present: [0, 1, 3]),
-            .init(id: 7, count: 2, present: [0, 1]),
+            .init(name: "changes-9", id: 9, count: 46, present: Set(40..<46)),
+            .init(name: "full-1", id: 8, count: 4, present: [0, 1, 3]),
+            .init(name: "manifest-1", id: 7, count: 2, present: [0, 1]),
         ])
         #expect(survey.lines == [
-            "record 9: 6 of 46 chunks present; missing 0–39 — evicted: checkpoints/2 now starts at offset 120 (the broker's retention dropped its head)",
-            "record 8: 3 of 4 chunks present; missing 2 — torn (a crash while it was written)",
-            "record 7: all 2 chunks present, but refused (see the warning above)",
+            "changes-9 of generation 9: 6 of 46 chunks present; missing 0–39 — evicted: checkpoints/2 now starts at offset 120 (the broker's retention dropped its head)",
+            "full-1 of generation 8: 3 of 4 chunks present; missing 2 — torn (a crash while it was written)",
+            "manifest-1 of generation 7: all 2 chunks present",
         ])
         #expect(ChunkedRecords.Survey(location: location, low: 0, high: 0, records: []).lines
             == ["checkpoints/2 (offsets 0..<0) holds no chunk of it"])

@@ -37,13 +37,18 @@ struct DemoCommandTests {
         #expect(status == 0)
         #expect(inspected.contains("CRC-32C valid"))
         #expect(inspected.contains("non-zero; progressive log-loss"))
-        var bytes = try Data(contentsOf: checkpoint)
-        bytes[bytes.count / 2] ^= 0x40
         let corrupt = directory.appendingPathComponent("corrupt.checkpoint")
-        try bytes.write(to: corrupt)
+        try FileManager.default.copyItem(at: checkpoint, to: corrupt)
+        let full = corrupt.appendingPathComponent("full-0")
+        var bytes = try Data(contentsOf: full)
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: full)
         let (badStatus, badText) = try run(["inspect", "checkpoint", corrupt.path])
         #expect(badStatus != 0)
-        #expect(badText.contains("checksum_mismatch"))
+        #expect(badText.contains("full-0 of generation 0 does not match its checksum"), "\(badText)")
+        let (fileStatus, fileText) = try run(["inspect", "checkpoint", full.path])
+        #expect(fileStatus != 0)
+        #expect(fileText.contains("is not a checkpoint: a checkpoint is a directory"), "\(fileText)")
     }
 
     /// A second demo in the same directory is a run of its own: the first
@@ -74,7 +79,7 @@ struct DemoCommandTests {
         if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -33,7 +33,7 @@ struct ReplayTests {
         let events = try harness.readAll(harness.events)
         for partition in 0..<harness.partitions {
             let newest = try store.newest(group: liveGroup, topic: harness.events, partition: partition)
-            #expect(newest?.checkpoint.nextOffset == Int64(events[partition]?.count ?? 0), "partition \(partition)")
+            #expect(newest?.checkpoint?.nextOffset == Int64(events[partition]?.count ?? 0), "partition \(partition)")
         }
     }
 
@@ -53,7 +53,7 @@ struct ReplayTests {
         let store = CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
         var starts: [Int32: Int64] = [:]
         for partition in 0..<harness.partitions {
-            starts[partition] = try store.newest(group: group, topic: harness.events, partition: partition)?.checkpoint.nextOffset
+            starts[partition] = try store.newest(group: group, topic: harness.events, partition: partition)?.checkpoint?.nextOffset
         }
         #expect(starts.count == Int(harness.partitions) && starts.values.allSatisfy { $0 > 0 })
         let reference = harness.reference(try harness.readAll(harness.events))

@@ -35,7 +35,7 @@ extension RDKafkaClient {
                 salience_produce(
                     handle, message.topic, message.partition ?? -1,
                     message.key == nil ? nil : key.baseAddress, key.count,
-                    value.baseAddress, value.count,
+                    message.isTombstone ? nil : value.baseAddress, message.isTombstone ? 0 : value.count,
                     headers, message.timestampMilliseconds ?? 0,
                     RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
                     callback.toOpaque()

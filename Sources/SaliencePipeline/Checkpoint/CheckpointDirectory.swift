@@ -1,9 +1,13 @@
 import Foundation
 import Logging
+import SalienceCore
 
-/// Checkpoints and model exports kept as files, written atomically (a
-/// temporary file, then a rename): `<dir>/<group>/<topic>/<partition>.checkpoint`
-/// and `….model.json`.
+/// Checkpoints and model exports kept as files, each written atomically (a
+/// temporary file, then a rename): a partition's checkpoint parts and
+/// manifests, as the checkpoint topic holds them, in the directory
+/// `<dir>/<group>/<topic>/<partition>.checkpoint/` (files `full-0`,
+/// `full-1`, `changes-<generation>`, `manifest-0`, `manifest-1`), and its
+/// model export in `<dir>/<group>/<topic>/<partition>.model.json`.
 struct CheckpointDirectory {
     let path: String
 
@@ -35,27 +39,72 @@ struct CheckpointDirectory {
         unlink(probe)
     }
 
-    /// Where the checkpoint of `key` is kept.
+    /// Where the checkpoint of `key` is kept (a directory).
     func checkpointPath(key: String) -> String {
         url(key: key, suffix: ".checkpoint").path
     }
 
-    func write(_ checkpoint: PartitionCheckpoint, bytes: [UInt8], modelExport: [UInt8]) throws {
-        let checkpointURL = url(key: checkpoint.key, suffix: ".checkpoint")
-        try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: checkpointURL, options: .atomic)
-        try Data(modelExport).write(to: url(key: checkpoint.key, suffix: ".model.json"), options: .atomic)
+    /// Writes a checkpoint's new part, then its manifest, removes the change
+    /// sets a full state superseded, and writes the model export.
+    func write(
+        key: String, part: CheckpointPart, manifest: CheckpointManifest, manifestBytes: [UInt8],
+        superseded: [CheckpointManifest.Entry], modelExport: [UInt8]
+    ) throws {
+        let checkpoint = url(key: key, suffix: ".checkpoint")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try Data(part.bytes).write(to: checkpoint.appendingPathComponent(part.name), options: .atomic)
+        try Data(manifestBytes).write(to: checkpoint.appendingPathComponent(CheckpointManifest.name(generation: manifest.generation)), options: .atomic)
+        for obsolete in superseded { try? FileManager.default.removeItem(at: checkpoint.appendingPathComponent(obsolete.name)) }
+        try Data(modelExport).write(to: url(key: key, suffix: ".model.json"), options: .atomic)
     }
 
-    /// The stored checkpoint, or `nil` when there is none or it is refused (logged).
+    /// The newest restorable generation of `key`'s checkpoint, or `nil` when
+    /// there is none; generations refused on the way are logged.
     func read(key: String, logger: Logger) throws -> PartitionCheckpoint? {
-        let checkpointURL = url(key: key, suffix: ".checkpoint")
-        guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return nil }
-        do {
-            return try PartitionCheckpoint.decode(Array(try Data(contentsOf: checkpointURL)), expectedFingerprint: nil)
-        } catch {
-            logger.warning("refusing checkpoint file", metadata: ["salience.file": "\(checkpointURL.path)", "salience.error": "\(error)"])
-            return nil
+        let path = checkpointPath(key: key)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let outcome = try Self.read(checkpointAt: path)
+        for line in outcome.refused {
+            logger.warning("refusing a checkpoint generation in files", metadata: ["salience.file": "\(path)", "salience.reason": "\(line)"])
         }
+        return outcome.checkpoint
+    }
+
+    /// What a checkpoint directory (`<partition>.checkpoint`) holds: its
+    /// newest restorable generation and the newer ones refused.
+    ///
+    /// - Throws: ``PipelineError`` when `path` is not a readable directory.
+    static func read(checkpointAt path: String) throws -> CheckpointGenerations.Outcome {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw PipelineError(.invalidConfiguration, "there is no checkpoint at \(path)")
+        }
+        guard isDirectory.boolValue,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: path)
+        else {
+            throw PipelineError(
+                .incompatibleCheckpoint,
+                "\(path) is not a checkpoint: a checkpoint is a directory <partition>.checkpoint of parts and manifests (format version \(StateEnvelope.formatVersion)), as --checkpoint-dir writes"
+            )
+        }
+        var found: ChunkedRecords.Found = [:]
+        for name in names where name.hasPrefix("full-") || name.hasPrefix("changes-") || name.hasPrefix("manifest-") {
+            guard let bytes = FileManager.default.contents(atPath: path + "/" + name).map(Array.init),
+                  let generation = CheckpointPart.storedGeneration(of: bytes)
+            else { continue }
+            found[name, default: [:]][generation] = bytes
+        }
+        return CheckpointGenerations.newest(found, exhausted: true)!
+    }
+}
+
+extension PartitionCheckpoint {
+    /// What the checkpoint directory at `path` (a `<partition>.checkpoint`
+    /// that `checkpoint_directory` holds) says: its newest restorable
+    /// generation and the newer ones refused.
+    ///
+    /// - Throws: ``PipelineError`` when `path` is missing or not a checkpoint directory.
+    public static func read(directory path: String) throws -> CheckpointGenerations.Outcome {
+        try CheckpointDirectory.read(checkpointAt: path)
     }
 }

@@ -14,33 +14,37 @@ public struct CheckpointStore {
         self.logger = logger
     }
 
-    /// The newest valid checkpoint of a partition; torn or corrupt ones are
-    /// passed over (and logged) for the next older one.
+    /// The newest restorable generation of a partition's checkpoints, with
+    /// its manifest and the newer generations refused (torn, evicted, corrupt).
     ///
-    /// - Returns: the checkpoint and its framed bytes, or `nil` when there is none.
-    public func newest(group: String, topic input: String, partition: Int32) throws -> (checkpoint: PartitionCheckpoint, bytes: [UInt8])? {
-        let partitions = try partitionCount()
-        let reader = try PartitionReader(kafka: kafka, logger: logger)
-        return try ChunkedRecords.newest(
-            key: PartitionCheckpoint.key(group: group, topic: input, partition: partition),
-            topic: topic, partitions: partitions, reader: reader, logger: logger
-        ) { record in
-            (try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), record.bytes)
-        }
+    /// - Returns: `nil` when the topic holds no manifest of the partition.
+    public func newest(group: String, topic input: String, partition: Int32) throws -> CheckpointGenerations.Outcome? {
+        let key = PartitionCheckpoint.key(group: group, topic: input, partition: partition)
+        let outcome = try ChunkedRecords.collect(
+            keys: [key], topic: topic, partitions: try partitionCount(), reader: try PartitionReader(kafka: kafka, logger: logger)
+        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }[key]
+        return outcome?.highestGeneration == nil ? nil : outcome
     }
 
-    /// The newest valid checkpoint of each of `partitions` the group has one
-    /// for, read in one backward scan per checkpoint-topic partition (as a
-    /// restoring run reads them).
+    /// The newest restorable generation of each of `partitions` the group
+    /// has one for, read in one backward scan per checkpoint-topic partition
+    /// (as a restoring run reads them); refused generations are logged.
     public func newest(group: String, partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
         let keys = Dictionary(uniqueKeysWithValues: partitions.map {
             (PartitionCheckpoint.key(group: group, topic: $0.topic, partition: $0.partition), $0)
         })
-        let found = try ChunkedRecords.newest(
+        let found = try ChunkedRecords.collect(
             keys: Set(keys.keys), topic: topic, partitions: try partitionCount(),
-            reader: try PartitionReader(kafka: kafka, logger: logger), logger: logger
-        ) { _, record in try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil) }
-        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
+            reader: try PartitionReader(kafka: kafka, logger: logger)
+        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }
+        var checkpoints: [KafkaTopicPartition: PartitionCheckpoint] = [:]
+        for (key, outcome) in found {
+            for line in outcome.refused {
+                logger.warning("refusing a checkpoint generation; trying an older one", metadata: ["salience.record.key": "\(key)", "salience.reason": "\(line)"])
+            }
+            checkpoints[keys[key]!] = outcome.checkpoint
+        }
+        return checkpoints
     }
 
     /// What the topic holds of a partition's checkpoints, one line per

@@ -2,10 +2,13 @@ import Logging
 import SalienceCore
 import SalienceKafka
 
-/// Writes one engine thread's checkpoints: the encoded state in chunks to the
-/// checkpoint topic, the model export to the models topic, both to the
-/// checkpoint directory when there is one; and, once they are acknowledged,
-/// checks that the checkpoint topic kept them.
+/// Writes one engine thread's checkpoints: each a generation of parts — a
+/// full state every `checkpoint_full_every` checkpoints (or once the change
+/// sets since the last one outgrow it), a change set otherwise — and then
+/// its manifest, to the checkpoint topic; the model export to the models
+/// topic; all of them to the checkpoint directory when there is one. Once
+/// they are acknowledged it checks that the checkpoint topic kept the
+/// generation's full state.
 struct CheckpointWriter {
     private let configuration: PipelineConfiguration
     private let layout: TopicLayout
@@ -14,11 +17,13 @@ struct CheckpointWriter {
     private let deliveries: DeliveryAccounting
     private let fingerprint: UInt64
     private let logger: Logger
-    /// Where each checkpoint just written starts in the checkpoint topic, to
-    /// find out whether the topic kept all of it.
-    private var written: [KafkaTopicPartition: WrittenCheckpoint] = [:]
+    /// Where the full state each partition's checkpoints build on starts in
+    /// the checkpoint topic, to find out whether the topic still holds it.
+    private var fulls: [KafkaTopicPartition: WrittenCheckpoint] = [:]
     /// Partitions whose eviction was already reported as an error (later ones are warnings).
     private var evictionReported: Set<KafkaTopicPartition> = []
+    /// Partitions whose full state was evicted: their next checkpoint is a full state again.
+    private var fullDue: Set<KafkaTopicPartition> = []
 
     init(
         configuration: PipelineConfiguration, layout: TopicLayout, producer: KafkaProducer, reader: PartitionReader,
@@ -33,43 +38,91 @@ struct CheckpointWriter {
         self.logger = logger
     }
 
-    /// Sends the checkpoint and model export of `task` (delivery is
-    /// confirmed by the caller's flush or transaction commit) and returns the
-    /// checkpoint's encoded size.
-    mutating func write(_ checkpoint: PartitionCheckpoint, of task: PartitionTask) throws -> Int {
-        let bytes = checkpoint.encoded(fingerprint: fingerprint)
-        let key = checkpoint.key
-        let partitions = layout[configuration.checkpointTopic]
-        let record = WrittenCheckpoint(
-            location: KafkaTopicPartition(topic: configuration.checkpointTopic, partition: ChunkedRecords.partition(of: key, partitions: partitions)),
-            bytes: bytes.count, chunks: ChunkedRecords.chunks(bytes.count, maxChunkBytes: configuration.maxMessageBytes)
+    /// A checkpoint as written.
+    struct Written {
+        let manifest: CheckpointManifest
+        /// Bytes of the parts and the manifest written.
+        let bytes: Int
+        /// Whether it wrote a full state.
+        let isFull: Bool
+    }
+
+    /// Sends the checkpoint of `task` — its parts, then its manifest — and
+    /// its model export (delivery is confirmed by the caller's flush or
+    /// transaction commit); after a full state, deletes the change sets it
+    /// supersedes. `nil` when the task has nothing to checkpoint.
+    mutating func write(_ task: PartitionTask) throws -> Written? {
+        guard let nextOffset = task.nextOffset else { return nil }
+        let generation = task.nextGeneration
+        let key = PartitionCheckpoint.key(group: configuration.group, topic: task.partition.topic, partition: task.partition.partition)
+        let previous = task.lastManifest
+        var part: CheckpointPart?
+        if let previous, previous.parts.count < configuration.checkpointFullEvery, !fullDue.contains(task.partition) {
+            let changes = CheckpointPart(kind: .changes, generation: generation, fullSlot: 0, state: task.estimator.encodedChanges(), fingerprint: fingerprint)
+            let changedBytes = previous.parts.dropFirst().reduce(changes.bytes.count) { $0 + $1.byteCount }
+            // Restoring reads the full state and every change set after it: once those outgrow the full state, write it again.
+            if changedBytes <= previous.parts[0].byteCount { part = changes }
+        }
+        let isFull = part == nil
+        let written = part ?? CheckpointPart(
+            kind: .full, generation: generation, fullSlot: previous?.parts[0].name == "full-0" ? 1 : 0,
+            state: task.estimator.encodedState(), fingerprint: fingerprint
         )
-        written[task.partition] = record
+        let entry = CheckpointManifest.entry(written, maxChunkBytes: configuration.maxMessageBytes)
+        let manifest = CheckpointManifest(
+            checkpoint: PartitionCheckpoint(
+                group: configuration.group, topic: task.partition.topic, partition: task.partition.partition,
+                nextOffset: nextOffset, generation: generation, estimatorState: []
+            ),
+            parts: isFull ? [entry] : previous!.parts + [entry]
+        )
+        let manifestBytes = manifest.encoded(fingerprint: fingerprint)
+        let partitions = layout[configuration.checkpointTopic]
         let recordDelivery = deliveries.handler { _ in }
-        try ChunkedRecords.write(
-            bytes, key: key, id: task.nextRecordID, topic: configuration.checkpointTopic,
-            partitions: partitions, maxChunkBytes: configuration.maxMessageBytes,
-            producer: producer, onDelivery: { result in
-                if case .success(let receipt) = result { record.firstOffset.lower(to: receipt.offset) }
+        var onPartDelivery = recordDelivery
+        if isFull {
+            let full = WrittenCheckpoint(
+                location: KafkaTopicPartition(topic: configuration.checkpointTopic, partition: ChunkedRecords.partition(of: key, partitions: partitions)),
+                bytes: written.bytes.count, chunks: entry.chunks
+            )
+            fulls[task.partition] = full
+            fullDue.remove(task.partition)
+            onPartDelivery = { result in
+                if case .success(let receipt) = result { full.firstOffset.lower(to: receipt.offset) }
                 recordDelivery(result)
             }
-        )
+        }
+        for (bytes, name, delivery) in [(written.bytes, written.name, onPartDelivery), (manifestBytes, CheckpointManifest.name(generation: generation), recordDelivery)] {
+            try ChunkedRecords.write(
+                bytes, key: key, name: name, id: generation, topic: configuration.checkpointTopic,
+                partitions: partitions, maxChunkBytes: configuration.maxMessageBytes, producer: producer, onDelivery: delivery
+            )
+        }
+        let superseded = isFull ? Array(previous?.parts.dropFirst() ?? []) : []
+        for obsolete in superseded {
+            try ChunkedRecords.delete(
+                key: key, name: obsolete.name, chunks: obsolete.chunks, topic: configuration.checkpointTopic,
+                partitions: partitions, producer: producer, onDelivery: recordDelivery
+            )
+        }
         let export = try ModelExport(task.estimator).jsonData()
         let watermark = task.estimator.watermark.map(String.init) ?? ""
         try ChunkedRecords.write(
-            Array(export), key: key, id: task.nextRecordID, topic: configuration.modelsTopic,
+            Array(export), key: key, name: String(generation % 2), id: generation, topic: configuration.modelsTopic,
             partitions: layout[configuration.modelsTopic], maxChunkBytes: configuration.maxMessageBytes,
             headers: [
                 KafkaHeader(key: SalienceHeader.modelFormat, string: ModelExport.formatName),
-                KafkaHeader(key: SalienceHeader.modelNextOffset, string: String(checkpoint.nextOffset)),
+                KafkaHeader(key: SalienceHeader.modelNextOffset, string: String(nextOffset)),
                 KafkaHeader(key: SalienceHeader.modelWatermark, string: watermark),
             ],
             producer: producer, onDelivery: recordDelivery
         )
         if let directory = configuration.checkpointDirectory {
-            try CheckpointDirectory(path: directory).write(checkpoint, bytes: bytes, modelExport: Array(export))
+            try CheckpointDirectory(path: directory).write(
+                key: key, part: written, manifest: manifest, manifestBytes: manifestBytes, superseded: superseded, modelExport: Array(export)
+            )
         }
-        return bytes.count
+        return Written(manifest: manifest, bytes: written.bytes.count + manifestBytes.count, isFull: isFull)
     }
 
     /// Says so loudly when the checkpoint topic no longer holds the first
@@ -83,11 +136,14 @@ struct CheckpointWriter {
         // Partitions of the checkpoint topic hold many checkpoints: each is asked once.
         var lows: [KafkaTopicPartition: Int64?] = [:]
         for task in tasks {
-            guard let record = written.removeValue(forKey: task.partition), let first = record.firstOffset.value else { continue }
+            guard let record = fulls[task.partition], let first = record.firstOffset.value else { continue }
             if lows[record.location] == nil { lows[record.location] = try? reader.watermarks(record.location).low }
             guard let low = lows[record.location] ?? nil, low > first else { continue }
             evicted += 1
-            let message: Logger.Message = "checkpoint cannot be restored: the checkpoint topic already evicted part of it"
+            // Reported once per full state: the next checkpoint writes a new one.
+            fulls[task.partition] = nil
+            fullDue.insert(task.partition)
+            let message: Logger.Message = "checkpoint cannot be restored: the checkpoint topic already evicted part of its full state"
             let metadata: Logger.Metadata = [
                 "salience.partition": "\(task.partition)",
                 "salience.checkpoint.bytes": "\(record.bytes)",

@@ -2,13 +2,15 @@ import Logging
 import SalienceCore
 import SalienceKafka
 
-/// Records larger than one Kafka message (checkpoints, model exports), split
-/// into chunks and written to one of two alternating slots.
+/// Records larger than one Kafka message (checkpoint parts, model
+/// exports), split into chunks.
 ///
-/// A chunk's key is `<record key>#<slot>/<index>`, so a compacted topic keeps
-/// the newest chunk of each index of each slot: a record torn by a crash
-/// leaves the other slot's complete record intact. Headers carry the record
-/// id (increasing), slot, chunk index and count, and total size.
+/// A chunk's key is `<record key>#<name>/<index>`: a compacted topic keeps
+/// the newest chunk of each index of each name, so writers choose names to
+/// say what compaction may replace (two alternating names keep the previous
+/// record while the next is written). Every record of a key goes to the same
+/// partition. Headers carry the record id (increasing), chunk index and
+/// count, and total size.
 enum ChunkedRecords {
     /// The partition of the record topic that holds `key`.
     static func partition(of key: String, partitions: Int32) -> Int32 {
@@ -20,10 +22,16 @@ enum ChunkedRecords {
         max(1, (bytes + maxChunkBytes - 1) / maxChunkBytes)
     }
 
+    /// The message key of chunk `index` of record `name` under `key`.
+    static func messageKey(_ key: String, name: String, index: Int) -> [UInt8] {
+        Array("\(key)#\(name)/\(index)".utf8)
+    }
+
     /// Produces the record's chunks. `onDelivery` runs once per chunk.
     static func write(
         _ bytes: [UInt8],
         key: String,
+        name: String,
         id: UInt64,
         topic: String,
         partitions: Int32,
@@ -32,7 +40,6 @@ enum ChunkedRecords {
         producer: KafkaProducer,
         onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void
     ) throws {
-        let slot = id % 2
         let count = chunks(bytes.count, maxChunkBytes: maxChunkBytes)
         let partition = partition(of: key, partitions: partitions)
         for index in 0..<count {
@@ -40,11 +47,10 @@ enum ChunkedRecords {
             let message = KafkaProducerMessage(
                 topic: topic,
                 partition: partition,
-                key: Array("\(key)#\(slot)/\(index)".utf8),
+                key: messageKey(key, name: name, index: index),
                 value: chunk,
                 headers: headers + [
                     KafkaHeader(key: SalienceHeader.recordID, string: String(id)),
-                    KafkaHeader(key: SalienceHeader.recordSlot, string: String(slot)),
                     KafkaHeader(key: SalienceHeader.chunkIndex, string: String(index)),
                     KafkaHeader(key: SalienceHeader.chunkCount, string: String(count)),
                     KafkaHeader(key: SalienceHeader.recordBytes, string: String(bytes.count)),
@@ -54,85 +60,80 @@ enum ChunkedRecords {
         }
     }
 
-    /// A complete record as read back.
-    struct Record {
-        let id: UInt64
-        let bytes: [UInt8]
-        /// The headers of its first chunk.
-        let headers: [KafkaHeader]
+    /// Produces tombstones for the `chunks` chunks of record `name` under
+    /// `key`, so a compacted topic drops them.
+    static func delete(
+        key: String, name: String, chunks: Int, topic: String, partitions: Int32, producer: KafkaProducer,
+        onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void
+    ) throws {
+        let partition = partition(of: key, partitions: partitions)
+        for index in 0..<chunks {
+            try producer.send(
+                KafkaProducerMessage(topic: topic, partition: partition, key: messageKey(key, name: name, index: index), tombstone: ()),
+                onDelivery: onDelivery
+            )
+        }
     }
 
-    /// The newest record under `key` that `decode` accepts. Records that are
-    /// torn or that `decode` refuses (corrupt, wrong version) are logged and
-    /// passed over for the next older one.
-    static func newest<Value>(
-        key: String,
-        topic: String,
-        partitions: Int32,
-        reader: PartitionReader,
-        logger: Logger,
-        decode: (Record) throws -> Value
-    ) throws -> Value? {
-        try newest(keys: [key], topic: topic, partitions: partitions, reader: reader, logger: logger) { _, record in
-            try decode(record)
-        }[key]
-    }
+    /// Complete records by name and record id: what a scan found of one key.
+    typealias Found = [String: [UInt64: [UInt8]]]
 
-    /// ``newest(key:topic:partitions:reader:logger:decode:)`` for many keys
-    /// at once: each partition of the record topic is scanned backward once,
-    /// until every key it holds has a record or the partition is exhausted —
-    /// not once per key, which made restoring many partitions without
-    /// checkpoints read the whole topic again for each.
-    static func newest<Value>(
+    /// Collects the complete records under each of `keys`, scanning each
+    /// partition of the record topic backward once, until `settle` gives a
+    /// key's answer from what was found so far: it is asked after every
+    /// window (with `exhausted` false) and, for keys still open, once the
+    /// partition was read to its start (`exhausted` true, when it must answer).
+    /// Where a record's chunk was written twice (a torn write, then the
+    /// rewrite), the newer chunk counts.
+    static func collect<Value>(
         keys: Set<String>,
         topic: String,
         partitions: Int32,
         reader: PartitionReader,
-        logger: Logger,
-        decode: (String, Record) throws -> Value
+        settle: (String, Found, _ exhausted: Bool) -> Value?
     ) throws -> [String: Value] {
         var results: [String: Value] = [:]
         let byPartition = Dictionary(grouping: keys) { partition(of: $0, partitions: partitions) }
         for (partition, partitionKeys) in byPartition.sorted(by: { $0.key < $1.key }) {
             var pending = Set(partitionKeys)
-            var chunks: [String: [UInt64: [Int: KafkaConsumerMessage]]] = [:]
-            var counts: [String: [UInt64: Int]] = [:]
-            var tried: [String: Set<UInt64>] = [:]
+            var chunks: [String: [String: [UInt64: [Int: [UInt8]]]]] = [:]
+            var counts: [String: [String: [UInt64: Int]]] = [:]
+            func found(_ key: String) -> Found {
+                var records: Found = [:]
+                for (name, byID) in chunks[key] ?? [:] {
+                    for (id, parts) in byID where parts.count == counts[key]![name]![id]! {
+                        records[name, default: [:]][id] = (0..<parts.count).flatMap { parts[$0]! }
+                    }
+                }
+                return records
+            }
             try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: partition)) { messages in
                 for message in messages {
                     guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
                           let separator = messageKey.lastIndex(of: "#"),
                           case let recordKey = String(messageKey[..<separator]), pending.contains(recordKey),
+                          let slash = messageKey.lastIndex(of: "/"), slash > separator,
+                          case let name = String(messageKey[messageKey.index(after: separator)..<slash]),
                           let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
                           let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
                           let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
-                          count > 0, (0..<count).contains(index)
+                          count > 0, (0..<count).contains(index),
+                          chunks[recordKey]?[name]?[id]?[index] == nil
                     else { continue }
-                    chunks[recordKey, default: [:]][id, default: [:]][index] = message
-                    counts[recordKey, default: [:]][id] = count
+                    if let known = counts[recordKey]?[name]?[id], known != count { continue }
+                    chunks[recordKey, default: [:]][name, default: [:]][id, default: [:]][index] = message.value
+                    counts[recordKey, default: [:]][name, default: [:]][id] = count
                 }
-                // Per key, the newest complete record first; older ones only if newer ones fail.
                 for key in pending.sorted() {
-                    let keyChunks = chunks[key] ?? [:]
-                    let complete = keyChunks.keys.filter { id in
-                        !(tried[key]?.contains(id) ?? false) && keyChunks[id]!.count == counts[key]![id]!
-                    }.sorted(by: >)
-                    for id in complete {
-                        tried[key, default: []].insert(id)
-                        let parts = keyChunks[id]!
-                        let bytes = (0..<counts[key]![id]!).flatMap { parts[$0]!.value }
-                        do {
-                            results[key] = try decode(key, Record(id: id, bytes: bytes, headers: parts[0]!.headers))
-                            pending.remove(key)
-                            break
-                        } catch {
-                            logger.warning("refusing a stored record; trying an older one", metadata: [
-                                "salience.record.key": "\(key)", "salience.record.id": "\(id)", "salience.error": "\(error)",
-                            ])
-                        }
+                    if let value = settle(key, found(key), false) {
+                        results[key] = value
+                        pending.remove(key)
                     }
                 }
                 return pending.isEmpty
+            }
+            for key in pending.sorted() {
+                if let value = settle(key, found(key), true) { results[key] = value }
             }
         }
         return results
@@ -144,8 +145,9 @@ extension ChunkedRecords {
     /// telling a user why none can be read (torn by a crash, or evicted by
     /// the broker's retention).
     struct Survey {
-        /// One record id's chunks found.
-        struct Found {
+        /// One record's chunks found.
+        struct Record {
+            let name: String
             let id: UInt64
             let count: Int
             let present: Set<Int>
@@ -155,7 +157,7 @@ extension ChunkedRecords {
         let low: Int64
         let high: Int64
         /// Newest record first.
-        let records: [Found]
+        let records: [Record]
 
         /// A sentence per record, naming the chunks missing.
         var lines: [String] {
@@ -164,10 +166,11 @@ extension ChunkedRecords {
             }
             return records.map { record in
                 let missing = (0..<record.count).filter { !record.present.contains($0) }
-                guard !missing.isEmpty else { return "record \(record.id): all \(record.count) chunks present, but refused (see the warning above)" }
+                let name = "\(record.name) of generation \(record.id)"
+                guard !missing.isEmpty else { return "\(name): all \(record.count) chunks present" }
                 let lowest = record.present.min() ?? record.count
                 let evicted = low > 0 && missing.allSatisfy { $0 < lowest }
-                return "record \(record.id): \(record.present.count) of \(record.count) chunks present; missing \(Self.ranges(missing))"
+                return "\(name): \(record.present.count) of \(record.count) chunks present; missing \(Self.ranges(missing))"
                     + (evicted ? " — evicted: \(location) now starts at offset \(low) (the broker's retention dropped its head)" : " — torn (a crash while it was written)")
             }
         }
@@ -193,24 +196,31 @@ extension ChunkedRecords {
     static func survey(key: String, topic: String, partitions: Int32, reader: PartitionReader) throws -> Survey {
         let location = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
         let (low, high) = try reader.watermarks(location)
-        var counts: [UInt64: Int] = [:]
-        var present: [UInt64: Set<Int>] = [:]
+        struct RecordID: Hashable {
+            let name: String
+            let id: UInt64
+        }
+        var counts: [RecordID: Int] = [:]
+        var present: [RecordID: Set<Int>] = [:]
         try reader.scanBackward(location) { messages in
             for message in messages {
                 guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
-                      messageKey.hasPrefix(key + "#"),
+                      messageKey.hasPrefix(key + "#"), let slash = messageKey.lastIndex(of: "/"),
+                      case let name = String(messageKey[messageKey.index(messageKey.startIndex, offsetBy: key.count + 1)..<slash]),
                       let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
                       let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
                       let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init)
                 else { continue }
-                counts[id] = count
-                present[id, default: []].insert(index)
+                counts[RecordID(name: name, id: id)] = count
+                present[RecordID(name: name, id: id), default: []].insert(index)
             }
             return false
         }
         return Survey(
             location: location, low: low, high: high,
-            records: counts.keys.sorted(by: >).map { Survey.Found(id: $0, count: counts[$0]!, present: present[$0]!) }
+            records: counts.keys.sorted { ($0.id, $0.name) > ($1.id, $1.name) }.map {
+                Survey.Record(name: $0.name, id: $0.id, count: counts[$0]!, present: present[$0]!)
+            }
         )
     }
 }

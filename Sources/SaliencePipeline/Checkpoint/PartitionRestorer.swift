@@ -34,33 +34,39 @@ struct PartitionRestorer {
         return tasks
     }
 
-    /// The newest valid checkpoint of each partition in the checkpoint topic,
-    /// read in one backward scan per checkpoint-topic partition.
-    private func storedCheckpoints(of partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: (checkpoint: PartitionCheckpoint, id: UInt64)] {
+    /// The newest restorable generation of each partition's checkpoints in
+    /// the checkpoint topic, read in one backward scan per checkpoint-topic partition.
+    private func storedCheckpoints(of partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: CheckpointGenerations.Outcome] {
         let keys = Dictionary(uniqueKeysWithValues: partitions.map {
             (PartitionCheckpoint.key(group: configuration.group, topic: $0.topic, partition: $0.partition), $0)
         })
-        let found = try ChunkedRecords.newest(
+        let found = try ChunkedRecords.collect(
             keys: Set(keys.keys), topic: configuration.checkpointTopic,
-            partitions: layout[configuration.checkpointTopic], reader: reader, logger: logger
-        ) { _, record in
-            (checkpoint: try PartitionCheckpoint.decode(record.bytes, expectedFingerprint: nil), id: record.id)
-        }
+            partitions: layout[configuration.checkpointTopic], reader: reader
+        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }
         return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
     }
 
-    private func restore(_ partition: KafkaTopicPartition, stored: (checkpoint: PartitionCheckpoint, id: UInt64)?) throws -> PartitionTask {
+    private func restore(_ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?) throws -> PartitionTask {
         let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
-        var newest = stored
+        for line in stored?.refused ?? [] {
+            logger.warning("refusing a checkpoint generation; trying an older one", metadata: [
+                "salience.partition": "\(partition)", "salience.reason": "\(line)",
+            ])
+        }
+        var newest = stored?.checkpoint
+        // Change sets build on the manifest only when it came from the topic, which holds its parts.
+        var manifest = stored?.manifest
         var source = "the checkpoint topic '\(configuration.checkpointTopic)'"
         if let directory = configuration.checkpointDirectory,
            let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
-           local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
-            newest = (local, newest.map { $0.id + 1 } ?? 0)
-            source = "the file \(CheckpointDirectory(path: directory).checkpointPath(key: key))"
+           local.nextOffset > newest?.nextOffset ?? -1 {
+            newest = local
+            manifest = nil
+            source = "the files in \(CheckpointDirectory(path: directory).checkpointPath(key: key))"
         }
         var estimator = ImportanceEstimator(configuration: configuration.estimator)
-        if let checkpoint = newest?.checkpoint {
+        if let checkpoint = newest {
             let end = try reader.watermarks(partition).high
             guard checkpoint.nextOffset <= end else {
                 // Starting there would skip every message the partition holds, silently.
@@ -73,9 +79,10 @@ struct PartitionRestorer {
                 configuration.estimator.fingerprint,
                 advice: "Restore the old settings, or use a new group (or delete the checkpoints) to start these partitions empty"
             )
-            estimator = try ImportanceEstimator(configuration: configuration.estimator, restoring: checkpoint.estimatorState)
+            estimator = try checkpoint.estimator(configuration: configuration.estimator)
             statistics.update { $0.restoredFromCheckpoint += 1 }
         }
+        let generation = max(stored?.highestGeneration.map { $0 + 1 } ?? 0, newest.map { $0.generation + 1 } ?? 0)
         var suppressSamples = PartitionTask.OutputPosition.none
         var suppressDeadLetters: Int64 = -1
         if configuration.delivery == .exactlyOnce {
@@ -84,13 +91,14 @@ struct PartitionRestorer {
         }
         logger.info("partition restored", metadata: [
             "salience.partition": "\(partition)",
-            "salience.checkpoint.offset": "\(newest.map { String($0.checkpoint.nextOffset) } ?? "none")",
+            "salience.checkpoint.offset": "\(newest.map { String($0.nextOffset) } ?? "none")",
+            "salience.checkpoint.generation": "\(newest.map { "\($0.generation) (\($0.estimatorChanges.count) change sets)" } ?? "none")",
             "salience.suppress.samples_through": "\(suppressSamples.offset)#\(suppressSamples.index)",
             "salience.suppress.dead_letters_through": "\(suppressDeadLetters)",
         ])
         return PartitionTask(
-            partition: partition, estimator: estimator, startOffset: newest?.checkpoint.nextOffset,
-            recordID: newest.map { $0.id + 1 } ?? 0,
+            partition: partition, estimator: estimator, startOffset: newest?.nextOffset,
+            generation: generation, lastManifest: manifest,
             suppressSamplesThrough: suppressSamples, suppressDeadLettersThrough: suppressDeadLetters
         )
     }

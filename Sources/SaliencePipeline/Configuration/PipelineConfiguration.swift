@@ -32,6 +32,11 @@ public struct PipelineConfiguration: Sendable {
     /// …or after this much event time (replays of old data cover event time
     /// fast, so keep this well above the checkpoint's cost). Default: 1 hour.
     public var checkpointEveryEventTime: Duration
+    /// Every this many checkpoints of a partition, one is a full state; the
+    /// others write only what changed since the previous one (earlier, when
+    /// the changes since the last full state outgrow it). `1` writes every
+    /// checkpoint whole. Default: 10.
+    public var checkpointFullEvery: Int
     /// Where a partition without checkpoint or committed offset starts. Default: `.earliest`.
     public var offsetReset: KafkaConsumerConfiguration.OffsetReset
     /// Messages taken per poll. Default: 1,000.
@@ -81,6 +86,7 @@ public struct PipelineConfiguration: Sendable {
         delivery: DeliveryMode = .exactlyOnce,
         checkpointEveryEvents: Int = 100_000,
         checkpointEveryEventTime: Duration = .seconds(3600),
+        checkpointFullEvery: Int = 10,
         offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
         pollBatch: Int = 1000,
         threads: Int = 1,
@@ -105,6 +111,7 @@ public struct PipelineConfiguration: Sendable {
         self.delivery = delivery
         self.checkpointEveryEvents = checkpointEveryEvents
         self.checkpointEveryEventTime = checkpointEveryEventTime
+        self.checkpointFullEvery = checkpointFullEvery
         self.offsetReset = offsetReset
         self.pollBatch = pollBatch
         self.threads = threads
@@ -139,6 +146,9 @@ public struct PipelineConfiguration: Sendable {
         if !outputs.isDisjoint(with: inputTopics) { errors.append("topics: an input topic cannot also be an output topic") }
         if checkpointEveryEvents < 1 { errors.append("checkpoint_every_events: expected an integer ≥ 1, got \(checkpointEveryEvents)") }
         if checkpointEveryEventTime <= .zero { errors.append("checkpoint_every_event_time: expected a positive duration") }
+        if !(1...10_000).contains(checkpointFullEvery) {
+            errors.append("checkpoint_full_every: expected an integer from 1 (every checkpoint whole) to 10000, got \(checkpointFullEvery)")
+        }
         if !(0...256).contains(threads) { errors.append("engine.threads: expected an integer from 0 (one per core) to 256, got \(threads)") }
         if pollBatch < 1 { errors.append("poll_batch: expected an integer ≥ 1, got \(pollBatch)") }
         if maxMessageBytes < 1024 { errors.append("max_message_bytes: expected at least 1024, got \(maxMessageBytes)") }

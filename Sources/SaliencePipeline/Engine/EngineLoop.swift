@@ -228,12 +228,19 @@ final class EngineLoop: @unchecked Sendable {
             try throwDeliveryFailure()
         }
         var offsets: [KafkaTopicPartitionOffset] = []
+        var written: [(task: PartitionTask, manifest: CheckpointManifest)] = []
         for task in tasks {
-            guard let checkpoint = task.checkpoint(group: configuration.group) else { continue }
-            let bytes = try checkpoints.write(checkpoint, of: task)
-            partitionGauges[task.partition]?.checkpointBytes.record(bytes)
-            statistics.update { $0.checkpointBytes += bytes }
-            offsets.append(KafkaTopicPartitionOffset(task.partition, offset: checkpoint.nextOffset))
+            guard let checkpoint = try checkpoints.write(task) else { continue }
+            partitionGauges[task.partition]?.checkpointBytes.record(checkpoint.bytes)
+            statistics.update {
+                $0.checkpointBytes += checkpoint.bytes
+                if checkpoint.isFull {
+                    $0.fullCheckpoints += 1
+                    $0.fullCheckpointBytes += checkpoint.bytes
+                }
+            }
+            offsets.append(KafkaTopicPartitionOffset(task.partition, offset: checkpoint.manifest.nextOffset))
+            written.append((task, checkpoint.manifest))
         }
         if transactional {
             if !offsets.isEmpty {
@@ -252,9 +259,9 @@ final class EngineLoop: @unchecked Sendable {
                 logger.warning("committing group offsets failed; checkpoints hold the offsets", metadata: ["salience.error": "\(error)"])
             }
         }
-        for task in tasks { task.markCheckpointed() }
-        metrics.checkpoints.increment(by: Int64(tasks.count))
-        statistics.update { $0.checkpoints += tasks.count }
+        for (task, manifest) in written { task.markCheckpointed(manifest) }
+        metrics.checkpoints.increment(by: Int64(written.count))
+        statistics.update { $0.checkpoints += written.count }
         let evicted = checkpoints.checkRetention(of: tasks)
         if evicted > 0 {
             metrics.checkpointsEvicted.increment(by: Int64(evicted))

@@ -46,8 +46,12 @@ final class PartitionTask {
     /// When the last checkpoint was written, or the task made (monotonic
     /// clock; for the checkpoint-age metric only, never for a weight).
     private(set) var lastCheckpointAt = ContinuousClock.now
-    /// The id the next checkpoint record gets.
-    private(set) var nextRecordID: UInt64
+    /// The generation the next checkpoint gets (its record id).
+    private(set) var nextGeneration: UInt64
+    /// The manifest of the last checkpoint written, or restored from the
+    /// checkpoint topic: what the next checkpoint's change set builds on
+    /// (`nil`: the next checkpoint is a full state).
+    private(set) var lastManifest: CheckpointManifest?
     /// The samples the last message released.
     private var released: [WeightedSample] = []
     /// The event the last message decoded into; the next decodes into it
@@ -58,7 +62,8 @@ final class PartitionTask {
         partition: KafkaTopicPartition,
         estimator: ImportanceEstimator,
         startOffset: Int64?,
-        recordID: UInt64,
+        generation: UInt64,
+        lastManifest: CheckpointManifest?,
         suppressSamplesThrough: OutputPosition,
         suppressDeadLettersThrough: Int64
     ) {
@@ -67,7 +72,8 @@ final class PartitionTask {
         self.estimator = estimator
         nextOffset = startOffset
         checkpointedOffset = startOffset
-        nextRecordID = recordID
+        nextGeneration = generation
+        self.lastManifest = lastManifest
         eventTimeAtCheckpoint = estimator.maxEventTime
         self.suppressSamplesThrough = suppressSamplesThrough
         self.suppressDeadLettersThrough = suppressDeadLettersThrough
@@ -116,21 +122,14 @@ final class PartitionTask {
     /// Whether there is anything a checkpoint would add.
     var hasUncheckpointedProgress: Bool { nextOffset != nil && nextOffset != checkpointedOffset }
 
-    /// The checkpoint of the current state.
-    func checkpoint(group: String) -> PartitionCheckpoint? {
-        guard let nextOffset else { return nil }
-        return PartitionCheckpoint(
-            group: group, topic: partition.topic, partition: partition.partition,
-            nextOffset: nextOffset, estimatorState: estimator.encodedState()
-        )
-    }
-
-    /// Records that the checkpoint of the current state is stored.
-    func markCheckpointed() {
+    /// Records that the checkpoint of the current state is stored under `manifest`.
+    func markCheckpointed(_ manifest: CheckpointManifest) {
         checkpointedOffset = nextOffset
         eventsSinceCheckpoint = 0
         eventTimeAtCheckpoint = estimator.maxEventTime
-        nextRecordID += 1
+        nextGeneration = manifest.generation + 1
+        lastManifest = manifest
+        estimator.clearChanges()
         lastCheckpointAt = .now
     }
 }

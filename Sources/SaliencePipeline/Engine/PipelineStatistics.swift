@@ -14,8 +14,13 @@ public final class PipelineStatistics: Sendable {
         public var deadLettersByReason: [String: Int] = [:]
         public var deadLettersSuppressed = 0
         public var checkpoints = 0
-        /// Bytes of the checkpoints written (as stored: compressed), for checkpoint bytes per input event.
+        /// Bytes of the checkpoints written (as stored: compressed, parts
+        /// and manifests), for checkpoint bytes per input event.
         public var checkpointBytes = 0
+        /// Of ``checkpoints``, those that wrote a full state (the others a change set).
+        public var fullCheckpoints = 0
+        /// Of ``checkpointBytes``, those of full checkpoints.
+        public var fullCheckpointBytes = 0
         /// Checkpoints the checkpoint topic had already evicted (in part) once written: they cannot be restored.
         public var checkpointsEvicted = 0
         public var rebalances = 0

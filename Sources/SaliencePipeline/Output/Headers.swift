@@ -19,9 +19,8 @@ public enum SalienceHeader {
     public static let reason = "salience.reason"
     /// A dead letter's detail, in words.
     public static let detail = "salience.detail"
-    /// Chunked records (checkpoints, model exports): record id, slot, chunk index and count, total bytes.
+    /// Chunked records (checkpoints, model exports): record id, chunk index and count, total bytes.
     public static let recordID = "salience.record.id"
-    public static let recordSlot = "salience.record.slot"
     public static let chunkIndex = "salience.chunk.index"
     public static let chunkCount = "salience.chunk.count"
     public static let recordBytes = "salience.record.bytes"

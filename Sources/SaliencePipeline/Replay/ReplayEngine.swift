@@ -103,7 +103,7 @@ public final class ReplayEngine {
             let task = PartitionTask(
                 partition: range.partition,
                 estimator: states[range.partition] ?? ImportanceEstimator(configuration: estimator),
-                startOffset: range.start, recordID: 0, suppressSamplesThrough: .none, suppressDeadLettersThrough: -1
+                startOffset: range.start, generation: 0, lastManifest: nil, suppressSamplesThrough: .none, suppressDeadLettersThrough: -1
             )
             try consumer.assign([KafkaTopicPartitionOffset(range.partition, offset: range.start)])
             var position = range.start
