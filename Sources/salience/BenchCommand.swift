@@ -20,11 +20,13 @@ struct BenchCommand: AsyncParsableCommand {
             then event→sample latency (HDR histogram, input message timestamp to the sample's \
             delivery report) at half the steady-state throughput. memory: decode and estimate a \
             stream of all-distinct users and items, resident memory after 1 M and after \
-            --memory-events events. Build with -c release for meaningful figures.
+            --memory-events events. checkpoint: checkpoint bytes per input event at the default \
+            schedule, incremental against every checkpoint whole, on the time-sorted Taobao \
+            files (--checkpoint-data). Build with -c release for meaningful figures.
             """
     )
 
-    @Option(name: .long, help: "core, pipeline, memory or all.")
+    @Option(name: .long, help: "core, pipeline, memory, checkpoint or all.")
     var suite: String = "all"
 
     @Option(name: .long, help: "Events in the end-to-end stream.")
@@ -63,11 +65,19 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Events (all-distinct users and items) in the memory suite.")
     var memoryEvents: Int = 10_000_000
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "Taobao UserBehavior CSV files the checkpoint suite streams, in order (default: the two time-sorted parts in ../shared/data).",
+        valueName: "file"
+    ))
+    var checkpointData: [String] = CheckpointBenchmark.defaultData
+
     @Flag(name: .long, help: "Print the figures as JSON.")
     var json = false
 
     func validate() throws {
-        guard ["core", "pipeline", "memory", "all"].contains(suite) else { throw ValidationError("--suite expects core, pipeline, memory or all") }
+        guard ["core", "pipeline", "memory", "checkpoint", "all"].contains(suite) else {
+            throw ValidationError("--suite expects core, pipeline, memory, checkpoint or all")
+        }
         guard events > 0, partitions > 0, latencyPartitions > 0, peerEvents > 0 else {
             throw ValidationError("--events, --partitions, --latency-partitions and --peer-events expect positive numbers")
         }
@@ -81,6 +91,7 @@ struct BenchCommand: AsyncParsableCommand {
         var figures: [(String, Double, String)] = []
         if suite == "core" || suite == "all" { figures += CoreBenchmark().run() }
         if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents).run() }
+        if suite == "checkpoint" || suite == "all" { figures += try CheckpointBenchmark(files: checkpointData).run() }
         if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(
                 events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads,
                 pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents
@@ -215,6 +226,82 @@ struct CoreBenchmark {
             ("estimator.attribution_negatives.ratio", estimate / labelledSeconds, "x the per-event estimator"),
             ("estimator.state_bytes", Double(stateBytes), "bytes (default sizes)"),
             ("estimator.state_bytes_10x_ids", Double(wide.encodedState().count), "bytes (10x distinct ids)"),
+        ]
+    }
+}
+
+/// Checkpoint bytes per input event on a real stream: each of 16 partitions
+/// (events split by user, as `import` keys them) runs the default estimator
+/// and checkpoints on the default schedule (every 100,000 events or hour of
+/// event time, and at the end), written as `salience run` writes them —
+/// incremental (a full state every `checkpoint_full_every`) and, for
+/// comparison, every checkpoint whole — against the JSON sample bytes.
+struct CheckpointBenchmark {
+    static let defaultData = ["part1", "part2"].map { "../shared/data/taobao_userbehavior/UserBehavior_time-sorted_\($0).csv" }
+    let files: [String]
+
+    func run() throws -> [(String, Double, String)] {
+        var events: [BehaviorEvent] = []
+        for file in files {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw CommandError("--checkpoint-data: \(file) does not exist (the checkpoint suite reads Taobao UserBehavior CSV files)")
+            }
+            events += try DatasetFile.events(path: file, format: .taobao).events
+        }
+        guard !events.isEmpty else { throw CommandError("--checkpoint-data: the files hold no Taobao events") }
+        let partitions = 16
+        var streams = [[BehaviorEvent]](repeating: [], count: partitions)
+        for event in events { streams[Int(XXHash64.hash(event.userID, seed: 0) % UInt64(partitions))].append(event) }
+        let pipeline = PipelineConfiguration()
+        var sampleBytes = 0
+        var written: [Int: (bytes: Int, full: Int, checkpoints: Int)] = [:]
+        for fullEvery in [pipeline.checkpointFullEvery, 1] {
+            var total = (bytes: 0, full: 0, checkpoints: 0)
+            for (partition, stream) in streams.enumerated() {
+                var estimator = ImportanceEstimator(configuration: pipeline.estimator)
+                var previous: CheckpointManifest?
+                var eventsSince = 0
+                var lastEventTime: Int64?
+                var samples: [WeightedSample] = []
+                func checkpoint(nextOffset: Int) {
+                    let (part, manifest) = CheckpointManifest.next(
+                        after: previous, of: estimator, group: "bench", topic: "events", partition: Int32(partition),
+                        nextOffset: Int64(nextOffset), generation: UInt64(total.checkpoints), fullEvery: fullEvery,
+                        maxChunkBytes: pipeline.maxMessageBytes
+                    )
+                    total.bytes += part.bytes.count + manifest.encoded(fingerprint: pipeline.estimator.fingerprint).count
+                    total.checkpoints += 1
+                    if part.kind == .full { total.full += 1 }
+                    previous = manifest
+                    estimator.clearChanges()
+                    eventsSince = 0
+                    lastEventTime = estimator.maxEventTime
+                }
+                for (offset, event) in stream.enumerated() {
+                    _ = estimator.release(event, into: &samples)
+                    eventsSince += 1
+                    if lastEventTime == nil { lastEventTime = estimator.maxEventTime }
+                    if pipeline.checkpointDue(eventsSince: eventsSince, now: estimator.maxEventTime, lastEventTime: lastEventTime) {
+                        checkpoint(nextOffset: offset + 1)
+                    }
+                }
+                if eventsSince > 0 { checkpoint(nextOffset: stream.count) }
+                if fullEvery == 1 { sampleBytes += samples.reduce(0) { $0 + $1.jsonBytes.count } }
+            }
+            written[fullEvery] = total
+        }
+        let incremental = written[pipeline.checkpointFullEvery]!
+        let whole = written[1]!
+        let perEvent = Double(incremental.bytes) / Double(events.count)
+        let samplePerEvent = Double(sampleBytes) / Double(events.count)
+        return [
+            ("checkpoint.events", Double(events.count), "Taobao events in 16 partitions, checkpointed every 100,000 events or hour of event time"),
+            ("checkpoint.bytes_per_event", perEvent,
+             "bytes (incremental: \(incremental.checkpoints) checkpoints, \(incremental.full) of them full)"),
+            ("checkpoint.full.bytes_per_event", Double(whole.bytes) / Double(events.count), "bytes (every checkpoint whole)"),
+            ("checkpoint.incremental_ratio", Double(incremental.bytes) / Double(whole.bytes), "x the bytes of whole checkpoints"),
+            ("checkpoint.sample_bytes_per_event", samplePerEvent, "bytes of JSON samples"),
+            ("checkpoint.share_of_sample_bytes", perEvent / samplePerEvent, "(the goal is at most 0.05)"),
         ]
     }
 }

@@ -56,26 +56,14 @@ struct CheckpointWriter {
         let generation = task.nextGeneration
         let key = PartitionCheckpoint.key(group: configuration.group, topic: task.partition.topic, partition: task.partition.partition)
         let previous = task.lastManifest
-        var part: CheckpointPart?
-        if let previous, previous.parts.count < configuration.checkpointFullEvery, !fullDue.contains(task.partition) {
-            let changes = CheckpointPart(kind: .changes, generation: generation, fullSlot: 0, state: task.estimator.encodedChanges(), fingerprint: fingerprint)
-            let changedBytes = previous.parts.dropFirst().reduce(changes.bytes.count) { $0 + $1.byteCount }
-            // Restoring reads the full state and every change set after it: once those outgrow the full state, write it again.
-            if changedBytes <= previous.parts[0].byteCount { part = changes }
-        }
-        let isFull = part == nil
-        let written = part ?? CheckpointPart(
-            kind: .full, generation: generation, fullSlot: previous?.parts[0].name == "full-0" ? 1 : 0,
-            state: task.estimator.encodedState(), fingerprint: fingerprint
+        let (written, manifest) = CheckpointManifest.next(
+            after: previous, of: task.estimator, group: configuration.group, topic: task.partition.topic,
+            partition: task.partition.partition, nextOffset: nextOffset, generation: generation,
+            fullEvery: configuration.checkpointFullEvery, fullDue: fullDue.contains(task.partition),
+            maxChunkBytes: configuration.maxMessageBytes
         )
-        let entry = CheckpointManifest.entry(written, maxChunkBytes: configuration.maxMessageBytes)
-        let manifest = CheckpointManifest(
-            checkpoint: PartitionCheckpoint(
-                group: configuration.group, topic: task.partition.topic, partition: task.partition.partition,
-                nextOffset: nextOffset, generation: generation, estimatorState: []
-            ),
-            parts: isFull ? [entry] : previous!.parts + [entry]
-        )
+        let isFull = written.kind == .full
+        let entry = manifest.parts.last!
         let manifestBytes = manifest.encoded(fingerprint: fingerprint)
         let partitions = layout[configuration.checkpointTopic]
         let recordDelivery = deliveries.handler { _ in }

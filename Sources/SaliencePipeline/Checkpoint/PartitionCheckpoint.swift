@@ -153,7 +153,7 @@ public struct CheckpointManifest: Sendable, Equatable {
     }
 
     /// The entry of a stored part written in chunks of `maxChunkBytes`.
-    static func entry(_ part: CheckpointPart, maxChunkBytes: Int) -> Entry {
+    public static func entry(_ part: CheckpointPart, maxChunkBytes: Int) -> Entry {
         Entry(
             kind: part.kind, generation: part.generation, name: part.name, byteCount: part.bytes.count,
             checksum: CRC32C.checksum(part.bytes), chunks: ChunkedRecords.chunks(part.bytes.count, maxChunkBytes: maxChunkBytes)
@@ -222,5 +222,40 @@ public struct CheckpointManifest: Sendable, Equatable {
         )
         manifest.parts = parts
         return manifest
+    }
+}
+
+extension CheckpointManifest {
+    /// The next checkpoint of `estimator` (its change set since the last
+    /// checkpoint, or its full state) after `previous`: the part to write and
+    /// the manifest that lists it. A full state when there is no previous
+    /// generation to build on, when `fullDue`, when `previous` lists
+    /// `fullEvery` parts already, or when the change sets since its full state
+    /// would outgrow that full state; it alternates between the two full names.
+    public static func next(
+        after previous: CheckpointManifest?, of estimator: ImportanceEstimator,
+        group: String, topic: String, partition: Int32, nextOffset: Int64, generation: UInt64,
+        fullEvery: Int, fullDue: Bool = false, maxChunkBytes: Int
+    ) -> (part: CheckpointPart, manifest: CheckpointManifest) {
+        let fingerprint = estimator.configuration.fingerprint
+        var part: CheckpointPart?
+        if let previous, previous.parts.count < fullEvery, !fullDue {
+            let changes = CheckpointPart(kind: .changes, generation: generation, fullSlot: 0, state: estimator.encodedChanges(), fingerprint: fingerprint)
+            let changedBytes = previous.parts.dropFirst().reduce(changes.bytes.count) { $0 + $1.byteCount }
+            // Restoring reads the full state and every change set after it: once those outgrow the full state, write it again.
+            if changedBytes <= previous.parts[0].byteCount { part = changes }
+        }
+        let written = part ?? CheckpointPart(
+            kind: .full, generation: generation, fullSlot: previous?.parts[0].name == "full-0" ? 1 : 0,
+            state: estimator.encodedState(), fingerprint: fingerprint
+        )
+        let entry = entry(written, maxChunkBytes: maxChunkBytes)
+        let manifest = CheckpointManifest(
+            checkpoint: PartitionCheckpoint(
+                group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation, estimatorState: []
+            ),
+            parts: part == nil ? [entry] : previous!.parts + [entry]
+        )
+        return (written, manifest)
     }
 }

@@ -157,3 +157,15 @@ public struct PipelineConfiguration: Sendable {
         return errors
     }
 }
+
+extension PipelineConfiguration {
+    /// Whether a partition's next checkpoint is due: `eventsSince` events
+    /// since its last one reach ``checkpointEveryEvents``, or its event time
+    /// `now` is ``checkpointEveryEventTime`` past `lastEventTime` (the event
+    /// time at its last checkpoint).
+    public func checkpointDue(eventsSince: Int, now: Int64?, lastEventTime: Int64?) -> Bool {
+        if eventsSince >= checkpointEveryEvents { return true }
+        guard let now, let lastEventTime else { return false }
+        return now - lastEventTime >= checkpointEveryEventTime.components.seconds * 1000
+    }
+}

@@ -122,7 +122,7 @@ final class EngineLoop: @unchecked Sendable {
                     try beginTransactionIfNeeded()
                     try handle(message, by: task)
                     // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
-                    if task.checkpointDue(everyEvents: configuration.checkpointEveryEvents, everyEventTime: configuration.checkpointEveryEventTime) {
+                    if task.checkpointDue(configuration) {
                         try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
                     }
                 }

@@ -107,16 +107,12 @@ final class PartitionTask {
         return .processed(release, samples: samples, firstToWrite: firstToWrite)
     }
 
-    /// Whether the configured interval has passed since the last checkpoint.
-    func checkpointDue(everyEvents: Int, everyEventTime: Duration) -> Bool {
+    /// Whether `configuration`'s interval has passed since the last checkpoint.
+    func checkpointDue(_ configuration: PipelineConfiguration) -> Bool {
         guard nextOffset != nil, nextOffset != checkpointedOffset else { return false }
-        if eventsSinceCheckpoint >= everyEvents { return true }
-        guard let now = estimator.maxEventTime else { return false }
-        guard let last = eventTimeAtCheckpoint else {
-            eventTimeAtCheckpoint = now
-            return false
-        }
-        return now - last >= everyEventTime.components.seconds * 1000
+        // Event time counts from the first event the task sees when it started without any.
+        if eventTimeAtCheckpoint == nil { eventTimeAtCheckpoint = estimator.maxEventTime }
+        return configuration.checkpointDue(eventsSince: eventsSinceCheckpoint, now: estimator.maxEventTime, lastEventTime: eventTimeAtCheckpoint)
     }
 
     /// Whether there is anything a checkpoint would add.
