@@ -86,7 +86,7 @@ struct InspectCheckpoint: ParsableCommand {
             if json {
                 print(try jsonText(["checksum_valid": false, "refused": outcome.refused]))
             } else {
-                print("checkpoint refused: no generation can be restored")
+                print("checkpoint refused: no generation can be restored" + (outcome.refused.isEmpty ? " (it holds no manifest)" : ""))
                 for line in outcome.refused { print("  " + line) }
             }
             throw ExitCode.failure
@@ -112,7 +112,7 @@ struct InspectCheckpoint: ParsableCommand {
         ]
         var lines = [
             "source:         \(source)",
-            "generation:     \(checkpoint.generation): the full state of generation \(stored.parts[0].generation) and \(stored.parts.count - 1) change sets after it, "
+            "generation:     \(checkpoint.generation): the full state of generation \(stored.parts[0].generation) and \(stored.parts.count - 1) change set\(stored.parts.count == 2 ? "" : "s") after it, "
                 + "\(storedBytes) bytes stored, CRC-32C valid (\(stateBytes) bytes uncompressed)",
         ]
         for part in stored.parts {

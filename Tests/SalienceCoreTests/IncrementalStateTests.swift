@@ -50,8 +50,10 @@ import Testing
         }
         #expect(table.changedSlots == touched.count)
         let changes = encode(table, changesOnly: true)
-        // Capacity, flag, slot list: 8 + 1 + 8 + 4 per slot, then 8 per value.
-        #expect(changes.count == 17 + 12 * touched.count)
+        // Capacity, flag, slot count: 8 + 1 + 8; each slot's distance from the previous (LEB128), then 8 per value.
+        let slots = touched.sorted()
+        let distances = zip(slots, [-1] + slots).map { $0 - $1 }
+        #expect(changes.count == 17 + distances.map { $0 < 128 ? 1 : 2 }.reduce(0, +) + 8 * touched.count)
         let restored = try previous.overlaid(with: decode(changes, changesOnly: true))
         #expect(restored == table)
         #expect(restored.changedSlots == 0)

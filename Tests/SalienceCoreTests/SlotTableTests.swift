@@ -88,17 +88,21 @@ import Testing
     }
 
     /// Slots out of order, or past the capacity, are refused with the table's name.
+    /// Slots are written as ascending distances: a distance of 0 (a slot
+    /// twice or out of order), one past the capacity, more slots than the
+    /// capacity or a varint cut short are refused, naming the table.
     @Test func malformedSlotListsAreRefused() {
-        for slots: [UInt32] in [[5, 3], [2, 2], [1, 70]] {
+        for (count, distances): (UInt64, [UInt8]) in [(2, [6, 0]), (2, [3, 0]), (2, [2, 69]), (65, [1]), (1, [0x80])] {
             var writer = BinaryWriter()
             writer.write(Int64(64))
-            writer.write(slots)
-            for _ in slots { writer.write(1.0) }
+            writer.write(count)
+            for distance in distances { writer.write(distance) }
+            for _ in distances { writer.write(1.0) }
             var reader = BinaryReader(writer.bytes)
             let error = #expect(throws: StateDecodingError.self) {
                 try SlotTable<SketchCell>(from: &reader, what: "cells") { SketchCell(count: try $0.read(Double.self)) }
             }
-            #expect(error?.description.contains("cells") == true, "\(slots)")
+            #expect(error.map { $0.description.contains("cells") || $0.reason == .truncated } == true, "\(count) slots, distances \(distances)")
         }
     }
 

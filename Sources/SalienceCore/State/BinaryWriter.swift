@@ -47,6 +47,16 @@ public struct BinaryWriter: Sendable {
         for value in values { appendLittleEndian(value) }
     }
 
+    /// `value` as an unsigned LEB128 varint: 7 bits per byte, low first.
+    public mutating func writeVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
     public mutating func write(_ value: some BinaryCodable) {
         value.encode(to: &self)
     }
@@ -119,6 +129,17 @@ public struct BinaryReader {
     public mutating func read(_: [UInt32].Type) throws -> [UInt32] {
         let count = try readCount(elementSize: 4)
         return try (0..<count).map { _ in try read(UInt32.self) }
+    }
+
+    /// An unsigned LEB128 varint (``BinaryWriter/writeVarint(_:)``).
+    public mutating func readVarint() throws -> UInt64 {
+        var value: UInt64 = 0
+        for shift in stride(from: 0, to: 64, by: 7) {
+            let byte = try read(UInt8.self)
+            value |= UInt64(byte & 0x7F) << UInt64(shift)
+            if byte < 0x80 { return value }
+        }
+        throw StateDecodingError(.malformed, "a varint at byte \(offset) runs past 64 bits")
     }
 
     public mutating func read<Value: BinaryCodable>(_: Value.Type) throws -> Value {

@@ -289,8 +289,10 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 }
 
 extension SlotTable {
-    /// Writes the capacity, then the non-empty slots in slot order and their
-    /// values (each through `value`), so equal contents give equal bytes.
+    /// Writes the capacity, then the non-empty slots in slot order (their
+    /// count, then each one's distance from the previous as an unsigned
+    /// LEB128 varint) and their values (each through `value`), so equal
+    /// contents give equal bytes.
     /// Under ``BinaryWriter/changesOnly``, a flag (whether the whole table
     /// follows) comes after the capacity, and the slots are those written
     /// since ``clearChanges()``, empty ones included — unless every slot
@@ -304,7 +306,13 @@ extension SlotTable {
         } else {
             entries = nonEmpty()
         }
-        writer.write(entries.map { UInt32(truncatingIfNeeded: $0.slot) })
+        // Slots ascend: each as its distance from the previous (the first from -1), in LEB128.
+        writer.write(UInt64(entries.count))
+        var previous = -1
+        for entry in entries {
+            writer.writeVarint(UInt64(entry.slot - previous))
+            previous = entry.slot
+        }
         for entry in entries { value(entry.value, &writer) }
     }
 
@@ -318,18 +326,29 @@ extension SlotTable {
             throw StateDecodingError(.malformed, "\(what) of \(capacity) slots is out of range")
         }
         let whole = reader.changesOnly ? try reader.read(Bool.self) : true
-        let slots = try reader.read([UInt32].self)
-        guard slots.count <= capacity, zip(slots, slots.dropFirst()).allSatisfy({ $0 < $1 }), slots.last.map({ Int($0) < capacity }) ?? true else {
-            throw StateDecodingError(.malformed, "\(what): slots out of order or beyond \(capacity)")
+        let count = try reader.read(UInt64.self)
+        guard count <= UInt64(capacity), count <= UInt64(reader.remaining) else {
+            throw StateDecodingError(.malformed, "\(what): \(count) slots in a table of \(capacity)")
+        }
+        var slots: [Int] = []
+        slots.reserveCapacity(Int(count))
+        var previous = -1
+        for _ in 0..<count {
+            let distance = try reader.readVarint()
+            guard distance >= 1, distance < UInt64(capacity - previous) else {
+                throw StateDecodingError(.malformed, "\(what): slots out of order or beyond \(capacity)")
+            }
+            previous += Int(distance)
+            slots.append(previous)
         }
         self.init(capacity: capacity)
         if !whole {
-            slotChanges = try slots.map { Change(slot: Int($0), value: try value(&reader)) }
+            slotChanges = try slots.map { Change(slot: $0, value: try value(&reader)) }
             return
         }
         reserve(slots.count)
         for slot in slots {
-            let position = insert(Int(slot))
+            let position = insert(slot)
             let decoded = try value(&reader)
             withValues { $0[position] = decoded }
         }

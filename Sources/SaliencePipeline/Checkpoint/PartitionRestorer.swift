@@ -92,7 +92,7 @@ struct PartitionRestorer {
         logger.info("partition restored", metadata: [
             "salience.partition": "\(partition)",
             "salience.checkpoint.offset": "\(newest.map { String($0.nextOffset) } ?? "none")",
-            "salience.checkpoint.generation": "\(newest.map { "\($0.generation) (\($0.estimatorChanges.count) change sets)" } ?? "none")",
+            "salience.checkpoint.generation": "\(newest.map { "\($0.generation) (\($0.estimatorChanges.count) change set\($0.estimatorChanges.count == 1 ? "" : "s"))" } ?? "none")",
             "salience.suppress.samples_through": "\(suppressSamples.offset)#\(suppressSamples.index)",
             "salience.suppress.dead_letters_through": "\(suppressDeadLetters)",
         ])
