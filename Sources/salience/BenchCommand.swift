@@ -254,6 +254,8 @@ struct CheckpointBenchmark {
         for event in events { streams[Int(XXHash64.hash(event.userID, seed: 0) % UInt64(partitions))].append(event) }
         let pipeline = PipelineConfiguration()
         var sampleBytes = 0
+        // Of the whole run: the last checkpoints, each partition's final full state.
+        var finalBytes = 0
         var written: [Int: (bytes: Int, full: Int, checkpoints: Int)] = [:]
         for fullEvery in [pipeline.checkpointFullEvery, 1] {
             var total = (bytes: 0, full: 0, checkpoints: 0)
@@ -270,6 +272,7 @@ struct CheckpointBenchmark {
                         maxChunkBytes: pipeline.maxMessageBytes
                     )
                     total.bytes += part.bytes.count + manifest.encoded(fingerprint: pipeline.estimator.fingerprint).count
+                    if fullEvery == 1, nextOffset == stream.count { finalBytes += part.bytes.count }
                     total.checkpoints += 1
                     if part.kind == .full { total.full += 1 }
                     previous = manifest
@@ -300,6 +303,8 @@ struct CheckpointBenchmark {
              "bytes (incremental: \(incremental.checkpoints) checkpoints, \(incremental.full) of them full)"),
             ("checkpoint.full.bytes_per_event", Double(whole.bytes) / Double(events.count), "bytes (every checkpoint whole)"),
             ("checkpoint.incremental_ratio", Double(incremental.bytes) / Double(whole.bytes), "x the bytes of whole checkpoints"),
+            ("checkpoint.final_state.bytes_per_event", Double(finalBytes) / Double(events.count),
+             "bytes (the 16 final full states alone, as one checkpoint at the end would write them)"),
             ("checkpoint.sample_bytes_per_event", samplePerEvent, "bytes of JSON samples"),
             ("checkpoint.share_of_sample_bytes", perEvent / samplePerEvent, "(the goal is at most 0.05)"),
         ]

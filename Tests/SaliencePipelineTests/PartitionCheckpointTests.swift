@@ -88,6 +88,38 @@ import Testing
         #expect(try Self.restoredState(CheckpointGenerations.newest(chain.stored, exhausted: true)) == chain.states[6])
     }
 
+    /// The writer's rule: a full state without a previous generation, every
+    /// `fullEvery` parts, when asked (after an eviction), and when the change
+    /// sets since the full state would outgrow twice its size; a change set
+    /// otherwise, appended to the previous manifest's parts.
+    @Test func theNextCheckpointIsAFullStateOnlyWhenItShouldBe() {
+        var estimator = ImportanceEstimator(configuration: Self.configuration)
+        let stream = Self.events(3000)
+        for event in stream[..<2000] { _ = estimator.process(event) }
+        func next(after previous: CheckpointManifest?, fullEvery: Int = 10, fullDue: Bool = false) -> (part: CheckpointPart, manifest: CheckpointManifest) {
+            CheckpointManifest.next(
+                after: previous, of: estimator, group: "g", topic: "events", partition: 1, nextOffset: 2000,
+                generation: previous.map { $0.generation + 1 } ?? 0, fullEvery: fullEvery, fullDue: fullDue, maxChunkBytes: 1 << 20
+            )
+        }
+        let first = next(after: nil)
+        #expect(first.part.kind == .full && first.part.name == "full-0")
+        #expect(first.manifest.parts == [CheckpointManifest.entry(first.part, maxChunkBytes: 1 << 20)])
+        estimator.clearChanges()
+        for event in stream[2000..<2100] { _ = estimator.process(event) }
+        let second = next(after: first.manifest)
+        #expect(second.part.kind == .changes && second.part.name == "changes-1")
+        #expect(second.manifest.parts.map(\.name) == ["full-0", "changes-1"])
+        #expect(second.manifest.generation == 1 && second.manifest.nextOffset == 2000)
+        #expect(next(after: second.manifest, fullEvery: 2).part.name == "full-1")
+        #expect(next(after: second.manifest, fullDue: true).part.name == "full-1")
+        var small = second.manifest
+        small.parts[0].byteCount = second.manifest.parts[1].byteCount / 2
+        #expect(next(after: small).part.kind == .full, "change sets past twice the full state")
+        small.parts[0].byteCount = second.manifest.parts[1].byteCount * 2
+        #expect(next(after: small).part.kind == .changes, "change sets within twice the full state")
+    }
+
     /// A crash while a generation was written leaves its parts without a
     /// manifest (the manifest goes last): the previous generation is restored.
     @Test func aTornGenerationFallsBackToThePreviousOne() throws {

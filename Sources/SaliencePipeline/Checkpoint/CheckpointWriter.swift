@@ -4,7 +4,7 @@ import SalienceKafka
 
 /// Writes one engine thread's checkpoints: each a generation of parts — a
 /// full state every `checkpoint_full_every` checkpoints (or once the change
-/// sets since the last one outgrow it), a change set otherwise — and then
+/// sets since the last one outgrow twice its size), a change set otherwise — and then
 /// its manifest, to the checkpoint topic; the model export to the models
 /// topic; all of them to the checkpoint directory when there is one. Once
 /// they are acknowledged it checks that the checkpoint topic kept the

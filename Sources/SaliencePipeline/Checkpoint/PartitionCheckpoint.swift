@@ -231,7 +231,7 @@ extension CheckpointManifest {
     /// the manifest that lists it. A full state when there is no previous
     /// generation to build on, when `fullDue`, when `previous` lists
     /// `fullEvery` parts already, or when the change sets since its full state
-    /// would outgrow that full state; it alternates between the two full names.
+    /// would outgrow twice that full state; it alternates between the two full names.
     public static func next(
         after previous: CheckpointManifest?, of estimator: ImportanceEstimator,
         group: String, topic: String, partition: Int32, nextOffset: Int64, generation: UInt64,
@@ -242,8 +242,8 @@ extension CheckpointManifest {
         if let previous, previous.parts.count < fullEvery, !fullDue {
             let changes = CheckpointPart(kind: .changes, generation: generation, fullSlot: 0, state: estimator.encodedChanges(), fingerprint: fingerprint)
             let changedBytes = previous.parts.dropFirst().reduce(changes.bytes.count) { $0 + $1.byteCount }
-            // Restoring reads the full state and every change set after it: once those outgrow the full state, write it again.
-            if changedBytes <= previous.parts[0].byteCount { part = changes }
+            // Restoring reads the full state and every change set after it: once those reach twice the full state, write it again.
+            if changedBytes <= 2 * previous.parts[0].byteCount { part = changes }
         }
         let written = part ?? CheckpointPart(
             kind: .full, generation: generation, fullSlot: previous?.parts[0].name == "full-0" ? 1 : 0,

@@ -34,7 +34,7 @@ public struct PipelineConfiguration: Sendable {
     public var checkpointEveryEventTime: Duration
     /// Every this many checkpoints of a partition, one is a full state; the
     /// others write only what changed since the previous one (earlier, when
-    /// the changes since the last full state outgrow it). `1` writes every
+    /// the changes since the last full state outgrow twice its size). `1` writes every
     /// checkpoint whole. Default: 10.
     public var checkpointFullEvery: Int
     /// Where a partition without checkpoint or committed offset starts. Default: `.earliest`.
