@@ -333,12 +333,22 @@ struct MemoryBenchmark {
             }
         }
         let residentAtEnd = residentMiB()
+        let peak = peakResidentMiB()
+        // Restoring this partition: its checkpoint as stored (a full state), decompressed and decoded.
+        let part = CheckpointPart(kind: .full, generation: 0, fullSlot: 0, state: estimator.encodedState(), fingerprint: estimator.configuration.fingerprint)
+        var restoredEvents: Int64 = 0
+        let restore = try seconds {
+            restoredEvents = try ImportanceEstimator(configuration: estimator.configuration, restoring: CheckpointPart.state(of: part.bytes)).eventsProcessed
+        }
+        precondition(restoredEvents == Int64(events), "the restored estimator has seen every event")
         return [
             ("memory.events", Double(events), "events, every user and item distinct"),
+            ("memory.checkpoint_bytes", Double(part.bytes.count), "bytes of this partition's full checkpoint as stored"),
+            ("memory.restore_seconds", restore, "s to decompress and decode it (not counting reading it from a broker)"),
             ("memory.rss_after_1m_mib", residentAfterMillion, "MiB resident after 1 M events (default estimator)"),
             ("memory.rss_at_end_mib", residentAtEnd, "MiB resident after all events"),
             ("memory.growth_ratio", residentAtEnd / residentAfterMillion, "x (1.0 = flat)"),
-            ("memory.peak_rss_mib", peakResidentMiB(), "MiB peak"),
+            ("memory.peak_rss_mib", peak, "MiB peak before the restore"),
             ("memory.events_per_s", Double(events) / elapsed, "events/s (encode, decode, estimate)"),
         ]
     }

@@ -217,15 +217,17 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         return result
     }
 
-    /// Starts loading where `slot` would live.
+    /// Starts loading where `slot` would live (and its changed-since-checkpoint bit).
     @inline(__always)
     public func prefetch(_ slot: Int) {
         if isDense {
             values.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + slot) }
+            changed.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + (slot >> 6)) }
         } else if sizeBits > 0 {
             let position = home(slot)
             keys.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + position) }
             values.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + position) }
+            changed.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + (position >> 6)) }
         }
     }
 

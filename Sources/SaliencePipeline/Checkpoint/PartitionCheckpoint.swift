@@ -95,7 +95,7 @@ public struct CheckpointPart: Sendable, Hashable {
     /// The estimator state held in stored `bytes`.
     ///
     /// - Throws: ``StateDecodingError`` when they are not an intact part.
-    static func state(of bytes: [UInt8]) throws -> [UInt8] {
+    public static func state(of bytes: [UInt8]) throws -> [UInt8] {
         let framed = try StateEnvelope.open(bytes, expectedFingerprint: nil)
         var reader = BinaryReader(framed)
         _ = try reader.read(UInt64.self)
