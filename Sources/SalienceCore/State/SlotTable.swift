@@ -257,30 +257,32 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         var bits = max(sizeBits, 6)
         while count * 2 > 1 << bits { bits += 1 }
         let sparseBytes = (1 << bits) * (MemoryLayout<UInt32>.stride + MemoryLayout<Value>.stride)
-        let changedBefore = Set(Self.positions(in: changed).map { Int(keys[$0]) - 1 })
-        if sparseBytes >= denseBytes || 1 << bits >= capacity {
-            var dense = [Value].largeTable(repeating: .empty, count: capacity)
-            for position in keys.indices where keys[position] != 0 { dense[Int(keys[position]) - 1] = values[position] }
-            values = dense
-            keys = []
-            isDense = true
-            sizeBits = 0
-            changed = [UInt64](repeating: 0, count: (capacity + 63) >> 6)
-            for slot in changedBefore { markChanged(slot) }
-            return
-        }
         let oldKeys = keys
         let oldValues = values
+        let oldChanged = changed
+        func wasChanged(_ position: Int) -> Bool { oldChanged[position >> 6] & (1 << UInt64(position & 63)) != 0 }
+        if sparseBytes >= denseBytes || 1 << bits >= capacity {
+            values = [Value].largeTable(repeating: .empty, count: capacity)
+            keys = []
+            changed = [UInt64](repeating: 0, count: (capacity + 63) >> 6)
+            isDense = true
+            sizeBits = 0
+            for position in oldKeys.indices where oldKeys[position] != 0 {
+                let slot = Int(oldKeys[position]) - 1
+                values[slot] = oldValues[position]
+                if wasChanged(position) { markChanged(slot) }
+            }
+            return
+        }
         keys = [UInt32](repeating: 0, count: 1 << bits)
         values = [Value](repeating: .empty, count: 1 << bits)
         changed = [UInt64](repeating: 0, count: ((1 << bits) + 63) >> 6)
         sizeBits = bits
         occupied = 0
         for position in oldKeys.indices where oldKeys[position] != 0 {
-            let slot = Int(oldKeys[position]) - 1
-            let new = insert(slot)
+            let new = insert(Int(oldKeys[position]) - 1)
             values[new] = oldValues[position]
-            if !changedBefore.contains(slot) { clearChanged(new) }
+            if !wasChanged(position) { clearChanged(new) }
         }
     }
 
