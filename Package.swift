@@ -146,6 +146,7 @@ let package = Package(
                 "SalienceKafka",
                 "SalienceDatasets",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),

@@ -33,8 +33,8 @@ final class EngineLoop: @unchecked Sendable {
     private let restorer: PartitionRestorer
     private var transactionOpen = false
     private var restoreFailure: (any Error)?
-    /// What the current batch handled, published to `statistics` once per batch.
-    private var handled = PipelineStatistics.HandledInput()
+    /// What the current batch handled, published to `statistics` and `metrics` once per batch.
+    private var handled = HandledCounts()
 
     /// - Parameters:
     ///   - member: This loop's index among the engine's threads (its health
@@ -115,7 +115,7 @@ final class EngineLoop: @unchecked Sendable {
                 let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
                 observeLoopTurn()
                 if let restoreFailure { throw restoreFailure }
-                defer { statistics.publish(&handled) }
+                defer { publishHandled() }
                 for message in messages {
                     guard let task = tasks[message.topicPartition] else { continue }
                     // Per message: a periodic checkpoint commits the transaction mid-batch.
@@ -153,26 +153,25 @@ final class EngineLoop: @unchecked Sendable {
         case .alreadyProcessed:
             return
         case .processed(let release, let samples, let firstToWrite):
-            let event = release.result.sample
-            metrics.record(event)
-            metrics.record(release.labels, negativesSkipped: release.negativesSkipped)
-            if !release.result.kept { metrics.samplesNotKept.increment() }
+            metrics.recordWeights(release.result.sample)
             for (index, sample) in samples.enumerated() where index >= firstToWrite {
                 try output.send(sample, index: index, from: message, of: task)
             }
-            handled.eventsIn += 1
-            handled.eventsByType[Int(event.type.rawValue)] += 1
-            if !release.result.kept { handled.samplesNotKept += 1 }
-            handled.samplesSuppressed += firstToWrite
+            handled.count(release, suppressed: firstToWrite)
         case .deadLetter(let error):
             try output.sendDeadLetter(message, error, of: task)
-            metrics.recordUndecodable()
-            handled.eventsIn += 1
+            handled.countUndecodable(suppressed: false)
         case .suppressedDeadLetter:
-            metrics.recordUndecodable()
-            handled.eventsIn += 1
-            handled.deadLettersSuppressed += 1
+            handled.countUndecodable(suppressed: true)
         }
+    }
+
+    /// Hands the batch's counts to the statistics and the metrics, once.
+    private func publishHandled() {
+        guard !handled.isEmpty else { return }
+        statistics.publish(handled)
+        metrics.publish(handled)
+        handled = HandledCounts()
     }
 
     /// Marks the loop alive, and at most once a second updates lag,

@@ -16,7 +16,7 @@ public final class PipelineMetrics: Sendable {
     private let undecodedEvents: Counter
     private let samplesOut: Counter
     private let sampleLatency: CoreMetrics.Timer
-    let samplesNotKept: Counter
+    private let samplesNotKept: Counter
     private let deadLettersByReason: [String: Counter]
     let checkpoints: Counter
     /// Checkpoints whose first chunks the checkpoint topic no longer held right after they were written.
@@ -86,19 +86,24 @@ public final class PipelineMetrics: Sendable {
         negativesSkipped = Counter(label: "salience_negatives_skipped_total", factory: factory)
     }
 
-    /// Counts what the label policy and the negative sampler did with one event.
-    func record(_ labels: LabelOutcomes, negativesSkipped skipped: Int) {
-        if labels.converted > 0 { exposuresConverted.increment(by: Int64(labels.converted)) }
-        if labels.expired > 0 { exposuresExpired.increment(by: Int64(labels.expired)) }
-        if labels.releasedEarly > 0 { exposuresReleasedEarly.increment(by: Int64(labels.releasedEarly)) }
-        if labels.late > 0 { exposuresLate.increment(by: Int64(labels.late)) }
-        if labels.unattributedConversions > 0 { unattributedConversions.increment(by: Int64(labels.unattributedConversions)) }
-        if skipped > 0 { negativesSkipped.increment(by: Int64(skipped)) }
+    /// Adds what an engine thread handled (one increment per counter per batch, not per event).
+    func publish(_ handled: HandledCounts) {
+        func add(_ counter: Counter, _ amount: Int) {
+            if amount > 0 { counter.increment(by: Int64(amount)) }
+        }
+        for type in BehaviorType.allCases { add(eventsByType[Int(type.rawValue)], handled.eventsByType[Int(type.rawValue)]) }
+        add(undecodedEvents, handled.undecodable)
+        add(samplesNotKept, handled.samplesNotKept)
+        add(exposuresConverted, handled.labels.converted)
+        add(exposuresExpired, handled.labels.expired)
+        add(exposuresReleasedEarly, handled.labels.releasedEarly)
+        add(exposuresLate, handled.labels.late)
+        add(unattributedConversions, handled.labels.unattributedConversions)
+        add(negativesSkipped, handled.negativesSkipped)
     }
 
-    /// Counts an event and records its weights.
-    func record(_ sample: WeightedSample) {
-        eventsByType[Int(sample.type.rawValue)].increment()
+    /// Records an event's weights (a distribution, so per event; its count is in ``publish(_:)``).
+    func recordWeights(_ sample: WeightedSample) {
         totalWeight.record(sample.weight)
         objectiveWeight.record(sample.components.objective)
         expertWeight.record(sample.components.expert)
@@ -119,11 +124,6 @@ public final class PipelineMetrics: Sendable {
         clock_gettime(CLOCK_REALTIME, &now)
         let nanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - inputTimestampMilliseconds * 1_000_000
         sampleLatency.recordNanoseconds(max(0, nanoseconds))
-    }
-
-    /// Counts a message that did not decode (its dead letter is counted on delivery).
-    func recordUndecodable() {
-        undecodedEvents.increment()
     }
 
     func recordDeadLetter(reason: String) {

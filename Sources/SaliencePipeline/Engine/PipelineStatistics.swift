@@ -39,24 +39,11 @@ public final class PipelineStatistics: Sendable {
         state.withLock { body(&$0) }
     }
 
-    /// Counts of handled input messages, gathered lock-free on the engine
-    /// thread over one polled batch and then added in one step.
-    struct HandledInput {
-        var eventsIn = 0
-        /// By behaviour type's raw value.
-        var eventsByType = [Int](repeating: 0, count: BehaviorType.allCases.count)
-        var samplesNotKept = 0
-        var samplesSuppressed = 0
-        var deadLettersSuppressed = 0
-
-        var isEmpty: Bool { eventsIn == 0 }
-    }
-
-    /// Adds the counts and zeroes them.
-    func publish(_ handled: inout HandledInput) {
+    /// Adds what an engine thread handled.
+    func publish(_ handled: HandledCounts) {
         guard !handled.isEmpty else { return }
         state.withLock { snapshot in
-            snapshot.eventsIn += handled.eventsIn
+            snapshot.eventsIn += handled.messages
             for type in BehaviorType.allCases where handled.eventsByType[Int(type.rawValue)] > 0 {
                 snapshot.eventsByType[type, default: 0] += handled.eventsByType[Int(type.rawValue)]
             }
@@ -64,6 +51,5 @@ public final class PipelineStatistics: Sendable {
             snapshot.samplesSuppressed += handled.samplesSuppressed
             snapshot.deadLettersSuppressed += handled.deadLettersSuppressed
         }
-        handled = HandledInput()
     }
 }
