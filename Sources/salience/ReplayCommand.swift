@@ -41,6 +41,12 @@ struct ReplayCommand: AsyncParsableCommand {
     ))
     var stateFromCheckpoints = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "With --state-from-checkpoints: start each partition from its newest checkpoint whose state reflects no event after this RFC 3339 time (default: the newest checkpoint).",
+        discussion: "The checkpoint topic holds what its retention or compaction kept: on a compacted topic the newest generation and the one before it; a partition with none that old starts empty at its earliest offset."
+    ))
+    var at: String?
+
     @Option(name: .long, help: "The live run's consumer group, for --state-from-checkpoints (group; default salience).")
     var group: String?
 
@@ -62,9 +68,10 @@ struct ReplayCommand: AsyncParsableCommand {
         if stateFromCheckpoints, from != "earliest" {
             throw ValidationError("--state-from-checkpoints starts each partition at its checkpoint's offset: leave --from at earliest")
         }
-        if !stateFromCheckpoints, group != nil || checkpointTopic != nil {
-            throw ValidationError("--group and --checkpoint-topic name the live run for --state-from-checkpoints")
+        if !stateFromCheckpoints, group != nil || checkpointTopic != nil || at != nil {
+            throw ValidationError("--group, --checkpoint-topic and --at choose the live run's checkpoints for --state-from-checkpoints")
         }
+        if let at, timestamp(at) == nil { throw ValidationError("--at expects an RFC 3339 time, got '\(at)'") }
         if let toFile, !toFile.hasSuffix(".jsonl"), !toFile.hasSuffix(".pb") {
             throw ValidationError("--to-file expects a name ending in .jsonl (JSON lines) or .pb (length-delimited protobuf)")
         }
@@ -102,12 +109,13 @@ struct ReplayCommand: AsyncParsableCommand {
             let pipeline = loaded.settings.pipeline
             let partitions = try engine.partitions(of: topics)
             let found = try CheckpointStore(kafka: client, topic: pipeline.checkpointTopic, logger: logger)
-                .newest(group: pipeline.group, partitions: partitions)
+                .newest(group: pipeline.group, partitions: partitions, atOrBefore: at.flatMap(timestamp))
             for checkpoint in found.values {
                 try checkpoint.requireConfiguration(estimatorConfiguration.fingerprint, advice: "Pass the estimator settings of the run that wrote it")
             }
             checkpoints += found.values
-            FileHandle.standardError.write(Data("restored \(found.count) of \(partitions.count) partitions from the checkpoints of group '\(pipeline.group)' in '\(pipeline.checkpointTopic)'\n".utf8))
+            let when = at.map { " at or before \($0)" } ?? ""
+            FileHandle.standardError.write(Data("restored \(found.count) of \(partitions.count) partitions from the checkpoints\(when) of group '\(pipeline.group)' in '\(pipeline.checkpointTopic)'\n".utf8))
         }
         var states: [KafkaTopicPartition: ImportanceEstimator] = [:]
         var stateStarts: [KafkaTopicPartition: Int64] = [:]

@@ -41,7 +41,7 @@ import Testing
                     group: "g", topic: "events", partition: 3, nextOffset: Int64((generation + 1) * 500),
                     generation: UInt64(generation), estimatorState: []
                 ),
-                parts: full ? [entry] : previous!.parts + [entry]
+                maxEventTime: estimator.maxEventTime, parts: full ? [entry] : previous!.parts + [entry]
             )
             chain.stored[part.name, default: [:]][UInt64(generation)] = part.bytes
             chain.stored[CheckpointManifest.name(generation: UInt64(generation)), default: [:]][UInt64(generation)] = manifest.encoded(fingerprint: fingerprint)

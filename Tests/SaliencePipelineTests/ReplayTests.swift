@@ -77,6 +77,52 @@ struct ReplayTests {
         #expect(empty != expected, "from empty state the same offsets give other weights")
     }
 
+    /// `salience replay --state-from-checkpoints --at TIME` starts each
+    /// partition from its newest checkpoint generation whose state reflects no
+    /// event after TIME — older than the newest — and the replay from there
+    /// equals what one uninterrupted estimator makes of those offsets.
+    @Test func replayAtATimeStartsFromTheNewestCheckpointNotAfterIt() async throws {
+        let harness = try PipelineHarness(partitions: 4)
+        let input = try RealEvents.taobao(8_000)
+        let group = "live-at-\(UUID().uuidString.prefix(8))"
+        try harness.produce(input)
+        var configuration = harness.configuration(group: group)
+        configuration.checkpointEveryEvents = 400
+        _ = try await harness.run(configuration) { $0.samplesOut == input.count }
+
+        let events = try harness.readAll(harness.events)
+        let decoder = EventDecoder()
+        let times = events.values.joined().compactMap { try? decoder.decode($0.value).timestamp }.sorted()
+        let time = times[times.count / 2] / 1000 * 1000
+        let store = CheckpointStore(kafka: harness.kafka, topic: "checkpoints", logger: harness.logger)
+        let partitions = (0..<harness.partitions).map { KafkaTopicPartition(topic: harness.events, partition: $0) }
+        let newest = try store.newest(group: group, partitions: partitions)
+        let chosen = try store.newest(group: group, partitions: partitions, atOrBefore: time)
+        #expect(chosen.count == Int(harness.partitions))
+        for partition in partitions {
+            let checkpoint = try #require(chosen[partition])
+            #expect(checkpoint.nextOffset > 0 && checkpoint.nextOffset < newest[partition]!.nextOffset, "\(partition): an older generation")
+            let state = try checkpoint.estimator(configuration: configuration.estimator)
+            #expect(try #require(state.maxEventTime) <= time)
+        }
+
+        let reference = harness.reference(events)
+        var expected: [UInt8] = []
+        for partition in 0..<harness.partitions {
+            let start = chosen[KafkaTopicPartition(topic: harness.events, partition: partition)]!.nextOffset
+            for sample in reference.samples[partition] ?? [] where sample.source!.offset >= start {
+                expected += sample.jsonBytes + [UInt8(ascii: "\n")]
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        let at = formatter.string(from: Date(timeIntervalSince1970: Double(time) / 1000))
+        let directory = try Self.temporaryDirectory("replay-at")
+        let replayed = try Self.replayToFile(harness, directory.appendingPathComponent("at.jsonl"), [
+            "--state-from-checkpoints", "--group", group, "--checkpoint-topic", "checkpoints", "--at", at,
+        ])
+        #expect(replayed == expected, "the replay continues the state of the checkpoints at \(at)")
+    }
+
     /// `salience replay` twice over the same range writes byte-identical files;
     /// a range starting at a time starts at the first event at or after it.
     @Test func replayIsDeterministicAndTimeBounded() async throws {

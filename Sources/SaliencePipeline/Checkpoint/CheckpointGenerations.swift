@@ -18,9 +18,12 @@ public enum CheckpointGenerations {
     }
 
     /// The newest restorable generation in `stored` (records by name and
-    /// generation). Until `exhausted` (every stored record seen), a part not
+    /// generation) whose manifest `accept`s (the others are passed over
+    /// silently). Until `exhausted` (every stored record seen), a part not
     /// found yet may still come: the answer is then `nil`, to look further.
-    static func newest(_ stored: ChunkedRecords.Found, exhausted: Bool) -> Outcome? {
+    static func newest(
+        _ stored: ChunkedRecords.Found, exhausted: Bool, accept: (CheckpointManifest) -> Bool = { _ in true }
+    ) -> Outcome? {
         let manifests = stored.filter { $0.key.hasPrefix("manifest-") }
             .flatMap { $0.value.map { (generation: $0.key, bytes: $0.value) } }
             .sorted { $0.generation > $1.generation }
@@ -37,6 +40,7 @@ public enum CheckpointGenerations {
                 refused.append("generation \(generation): its manifest names generation \(manifest.generation)")
                 continue
             }
+            guard accept(manifest) else { continue }
             var states: [[UInt8]] = []
             var missing: [String] = []
             var damaged: String?

@@ -27,16 +27,22 @@ public struct CheckpointStore {
     }
 
     /// The newest restorable generation of each of `partitions` the group
-    /// has one for, read in one backward scan per checkpoint-topic partition
-    /// (as a restoring run reads them); refused generations are logged.
-    public func newest(group: String, partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
+    /// has one for — with `atOrBefore`, the newest whose state reflects no
+    /// event later than that time (epoch ms) — read in one backward scan per
+    /// checkpoint-topic partition (as a restoring run reads them); refused
+    /// generations are logged.
+    public func newest(group: String, partitions: [KafkaTopicPartition], atOrBefore time: Int64? = nil) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
         let keys = Dictionary(uniqueKeysWithValues: partitions.map {
             (PartitionCheckpoint.key(group: group, topic: $0.topic, partition: $0.partition), $0)
         })
         let found = try ChunkedRecords.collect(
             keys: Set(keys.keys), topic: topic, partitions: try partitionCount(),
             reader: try PartitionReader(kafka: kafka, logger: logger)
-        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }
+        ) { _, records, exhausted in
+            CheckpointGenerations.newest(records, exhausted: exhausted) { manifest in
+                time.map { time in manifest.maxEventTime.map { $0 <= time } ?? true } ?? true
+            }
+        }
         var checkpoints: [KafkaTopicPartition: PartitionCheckpoint] = [:]
         for (key, outcome) in found {
             for line in outcome.refused {

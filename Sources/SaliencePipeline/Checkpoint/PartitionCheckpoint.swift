@@ -139,16 +139,19 @@ public struct CheckpointManifest: Sendable, Equatable {
     public var partition: Int32
     public var nextOffset: Int64
     public var generation: UInt64
+    /// The largest event time (epoch ms) the state reflects; `nil` before the first event.
+    public var maxEventTime: Int64?
     /// The full state first, then the change sets in the order written.
     public var parts: [Entry]
 
     /// The manifest of a generation of `parts` (full first).
-    init(checkpoint: PartitionCheckpoint, parts: [Entry]) {
+    init(checkpoint: PartitionCheckpoint, maxEventTime: Int64?, parts: [Entry]) {
         group = checkpoint.group
         topic = checkpoint.topic
         partition = checkpoint.partition
         nextOffset = checkpoint.nextOffset
         generation = checkpoint.generation
+        self.maxEventTime = maxEventTime
         self.parts = parts
     }
 
@@ -174,6 +177,8 @@ public struct CheckpointManifest: Sendable, Equatable {
         writer.write(topic)
         writer.write(UInt32(bitPattern: partition))
         writer.write(nextOffset)
+        writer.write(maxEventTime != nil)
+        writer.write(maxEventTime ?? 0)
         writer.write(UInt32(parts.count))
         for part in parts {
             writer.write(part.kind.rawValue)
@@ -195,6 +200,8 @@ public struct CheckpointManifest: Sendable, Equatable {
         let topic = try reader.read(String.self)
         let partition = Int32(bitPattern: try reader.read(UInt32.self))
         let nextOffset = try reader.read(Int64.self)
+        let hasEventTime = try reader.read(Bool.self)
+        let eventTime = try reader.read(Int64.self)
         let count = try reader.read(UInt32.self)
         guard count >= 1, Int(count) <= reader.remaining / 20 else {
             throw StateDecodingError(.malformed, "a manifest of \(count) parts")
@@ -218,7 +225,7 @@ public struct CheckpointManifest: Sendable, Equatable {
         }
         var manifest = CheckpointManifest(
             checkpoint: PartitionCheckpoint(group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation, estimatorState: []),
-            parts: []
+            maxEventTime: hasEventTime ? eventTime : nil, parts: []
         )
         manifest.parts = parts
         return manifest
@@ -254,7 +261,7 @@ extension CheckpointManifest {
             checkpoint: PartitionCheckpoint(
                 group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation, estimatorState: []
             ),
-            parts: part == nil ? [entry] : previous!.parts + [entry]
+            maxEventTime: estimator.maxEventTime, parts: part == nil ? [entry] : previous!.parts + [entry]
         )
         return (written, manifest)
     }
