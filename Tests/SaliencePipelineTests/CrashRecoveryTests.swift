@@ -61,7 +61,9 @@ struct CrashRecoveryTests {
     /// message releases zero to many samples and pending exposures live in the
     /// checkpoints: kill -9 five times and every partition's samples still
     /// equal, byte for byte and in order, the uninterrupted core's — with 1
-    /// and 2 engine threads, so partitions also move between threads.
+    /// and 2 engine threads, so partitions also move between threads. Every
+    /// 500 events a partition checkpoints, a full state every third time, so
+    /// kills land while change sets and manifests are being written too.
     @Test(arguments: [1, 2])
     func exactlyOnceSurvivesKillNine(threads: Int) async throws {
         let harness = try PipelineHarness(partitions: 8)
@@ -75,9 +77,10 @@ struct CrashRecoveryTests {
         let settings = [
             "estimator.labels.policy=attribution", "estimator.labels.max_pending=5000", "estimator.negatives.per_positive=2",
             "estimator.negatives.candidates=1000", "estimator.negatives.rebuild_every_events=500", "engine.threads=\(threads)",
+            "checkpoint_full_every=3",
         ]
         var reference: (samples: [Int32: [WeightedSample]], deadLetters: [Int32: [Int64]], estimators: [Int32: ImportanceEstimator])!
-        try await runWithCrashes(harness, input: input, delivery: .exactlyOnce, settings: settings) {
+        try await runWithCrashes(harness, input: input, delivery: .exactlyOnce, checkpointEvents: 500, settings: settings) {
             reference = harness.reference(try harness.readAll(harness.events), configuration: estimator)
             return reference.samples.values.map(\.count).reduce(0, +)
         }

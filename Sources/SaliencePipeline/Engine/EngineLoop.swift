@@ -24,6 +24,8 @@ final class EngineLoop: @unchecked Sendable {
     private let producer: KafkaProducer
     private var consumer: KafkaConsumer!
     private var tasks: [KafkaTopicPartition: PartitionTask] = [:]
+    /// Where each of `tasks`' partitions stands: restoring, suppressing, live or revoking.
+    private var assignment = PartitionAssignment()
     private let layout: TopicLayout
     /// This loop's place among the engine threads, as its health member.
     private let member: Int
@@ -117,10 +119,15 @@ final class EngineLoop: @unchecked Sendable {
                 if let restoreFailure { throw restoreFailure }
                 defer { publishHandled() }
                 for message in messages {
-                    guard let task = tasks[message.topicPartition] else { continue }
+                    guard assignment.accepts(message.topicPartition), let task = tasks[message.topicPartition] else { continue }
                     // Per message: a periodic checkpoint commits the transaction mid-batch.
                     try beginTransactionIfNeeded()
                     try handle(message, by: task)
+                    if assignment.handled(message.topicPartition, offset: message.offset) {
+                        logger.info("partition live: past the output written before the restart", metadata: [
+                            "salience.partition": "\(message.topicPartition)", "salience.offset": "\(message.offset)",
+                        ])
+                    }
                     // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
                     if task.checkpointDue(configuration) {
                         try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
@@ -286,6 +293,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         var starts: [KafkaTopicPartitionOffset] = []
         do {
+            try assignment.assign(partitions)
             if configuration.delivery == .exactlyOnce {
                 // Where the output stands is read from the output topics: this
                 // process's own samples still in flight (a revocation whose
@@ -295,6 +303,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             for (partition, task) in try restorer.restore(partitions) {
                 tasks[partition] = task
+                try assignment.restored(partition, writtenThrough: task.outputWrittenThrough)
                 if let offset = task.nextOffset { starts.append(KafkaTopicPartitionOffset(partition, offset: offset)) }
             }
         } catch {
@@ -315,9 +324,10 @@ final class EngineLoop: @unchecked Sendable {
             $0.rebalances += 1
             $0.assignedPartitions = Set($0.assignedPartitions).subtracting(partitions.map(\.description)).sorted()
         }
-        let revoked = partitions.compactMap { tasks[$0] }
+        let held = partitions.filter { tasks[$0] != nil }
         do {
-            try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : revoked)
+            try assignment.revoke(held)
+            try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : held.compactMap { tasks[$0] })
         } catch {
             logger.error("checkpoint on revocation failed; the next owner restarts from the previous checkpoint",
                          metadata: ["salience.error": "\(error)"])
@@ -325,6 +335,11 @@ final class EngineLoop: @unchecked Sendable {
         for partition in partitions {
             tasks[partition] = nil
             partitionGauges.removeValue(forKey: partition)?.destroy()
+        }
+        do {
+            try assignment.released(held)
+        } catch {
+            logger.error("partition state out of step with the assignment", metadata: ["salience.error": "\(error)"])
         }
         metrics.partitionsRevoked.increment(by: Int64(partitions.count))
         health.update(member: member) { $0.partitions = tasks.count }

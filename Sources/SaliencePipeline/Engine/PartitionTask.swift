@@ -39,6 +39,12 @@ final class PartitionTask {
     /// letters up to this source offset are already written.
     let suppressSamplesThrough: OutputPosition
     let suppressDeadLettersThrough: Int64
+    /// The last input offset whose samples or dead letter were already
+    /// written before a restart, if any (exactly-once suppresses through it).
+    var outputWrittenThrough: Int64? {
+        let through = max(suppressSamplesThrough.offset, suppressDeadLettersThrough)
+        return through >= 0 ? through : nil
+    }
     private(set) var eventsSinceCheckpoint = 0
     private(set) var eventTimeAtCheckpoint: Int64?
     /// The offset of the last checkpoint written (or restored).
