@@ -23,11 +23,7 @@ struct LabelMetricsScrapeTests {
         var skipped = 0
         for (offset, event) in events.enumerated() {
             let release = reference.release(event, source: SourcePosition(topic: "events", partition: 0, offset: Int64(offset)), into: &samples)
-            outcomes.converted += release.labels.converted
-            outcomes.expired += release.labels.expired
-            outcomes.releasedEarly += release.labels.releasedEarly
-            outcomes.late += release.labels.late
-            outcomes.unattributedConversions += release.labels.unattributedConversions
+            outcomes += release.labels
             skipped += release.negativesSkipped
         }
         #expect(outcomes.converted > 0 && outcomes.expired > 0 && outcomes.releasedEarly > 0, "\(outcomes)")

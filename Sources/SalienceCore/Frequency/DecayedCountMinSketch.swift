@@ -155,14 +155,9 @@ extension DecayedCountMinSketch: BinaryCodable {
     }
 }
 
-extension DecayedCountMinSketch: IncrementalState {
-    var changedSlots: Int { cells.changedSlots }
-
-    mutating func clearChanges() { cells.clearChanges() }
-
-    func overlaid(with changes: DecayedCountMinSketch) throws -> DecayedCountMinSketch {
-        var result = changes
-        result.cells = try cells.overlaid(with: changes.cells)
-        return result
+extension DecayedCountMinSketch: SingleTableState {
+    var slotTable: SlotTable<Cell> {
+        _read { yield cells }
+        _modify { yield &cells }
     }
 }

@@ -106,14 +106,9 @@ extension LogQEstimator: BinaryCodable {
     }
 }
 
-extension LogQEstimator: IncrementalState {
-    var changedSlots: Int { entries.changedSlots }
-
-    mutating func clearChanges() { entries.clearChanges() }
-
-    func overlaid(with changes: LogQEstimator) throws -> LogQEstimator {
-        var result = changes
-        result.entries = try entries.overlaid(with: changes.entries)
-        return result
+extension LogQEstimator: SingleTableState {
+    var slotTable: SlotTable<Bucket> {
+        _read { yield entries }
+        _modify { yield &entries }
     }
 }

@@ -14,6 +14,15 @@ public struct LabelOutcomes: Hashable, Sendable {
     public var unattributedConversions = 0
 
     public init() {}
+
+    /// Adds the counts of `other`.
+    public static func += (lhs: inout LabelOutcomes, rhs: LabelOutcomes) {
+        lhs.converted += rhs.converted
+        lhs.expired += rhs.expired
+        lhs.releasedEarly += rhs.releasedEarly
+        lhs.late += rhs.late
+        lhs.unattributedConversions += rhs.unattributedConversions
+    }
 }
 
 /// The delayed-feedback label policies (``LabelPolicy/attribution`` and

@@ -179,14 +179,9 @@ extension FTRLProximal {
     }
 }
 
-extension FTRLProximal: IncrementalState {
-    var changedSlots: Int { state.changedSlots }
-
-    mutating func clearChanges() { state.clearChanges() }
-
-    func overlaid(with changes: FTRLProximal) throws -> FTRLProximal {
-        var result = changes
-        result.state = try state.overlaid(with: changes.state)
-        return result
+extension FTRLProximal: SingleTableState {
+    var slotTable: SlotTable<Coordinate> {
+        _read { yield state }
+        _modify { yield &state }
     }
 }

@@ -371,3 +371,22 @@ protocol IncrementalState {
     /// applied: its tables overlay this one's, the rest is taken from it.
     func overlaid(with changes: Self) throws -> Self
 }
+
+/// State whose only table is ``slotTable``: its ``IncrementalState`` is the table's.
+protocol SingleTableState: IncrementalState {
+    associatedtype Slot: SlotValue
+    /// The state's table.
+    var slotTable: SlotTable<Slot> { get set }
+}
+
+extension SingleTableState {
+    var changedSlots: Int { slotTable.changedSlots }
+
+    mutating func clearChanges() { slotTable.clearChanges() }
+
+    func overlaid(with changes: Self) throws -> Self {
+        var result = changes
+        result.slotTable = try slotTable.overlaid(with: changes.slotTable)
+        return result
+    }
+}

@@ -30,11 +30,7 @@ struct HandledCounts: Equatable {
         eventsByType[Int(release.result.sample.type.rawValue)] += 1
         if !release.result.kept { samplesNotKept += 1 }
         samplesSuppressed += suppressed
-        labels.converted += release.labels.converted
-        labels.expired += release.labels.expired
-        labels.releasedEarly += release.labels.releasedEarly
-        labels.late += release.labels.late
-        labels.unattributedConversions += release.labels.unattributedConversions
+        labels += release.labels
         negativesSkipped += release.negativesSkipped
     }
 
