@@ -4,8 +4,11 @@ import SalienceCore
 /// its estimator state as one generation — a full state and the change sets
 /// written after it (Schemas/README.md, "Checkpoints").
 public struct PartitionCheckpoint: Sendable {
+    /// The consumer group whose checkpoint it is.
     public var group: String
+    /// The input topic.
     public var topic: String
+    /// The input partition.
     public var partition: Int32
     /// The first input offset not reflected in the state.
     public var nextOffset: Int64
@@ -16,6 +19,7 @@ public struct PartitionCheckpoint: Sendable {
     /// The estimator's change sets written after the full state, oldest first.
     public var estimatorChanges: [[UInt8]]
 
+    /// A checkpoint of `partition` of `topic` for `group`.
     public init(
         group: String, topic: String, partition: Int32, nextOffset: Int64, generation: UInt64,
         estimatorState: [UInt8], estimatorChanges: [[UInt8]] = []
@@ -34,6 +38,7 @@ public struct PartitionCheckpoint: Sendable {
         "\(group)/\(topic)/\(partition)"
     }
 
+    /// ``key(group:topic:partition:)`` of this checkpoint.
     public var key: String { Self.key(group: group, topic: topic, partition: partition) }
 
     /// The estimator this checkpoint holds.
@@ -68,6 +73,7 @@ public struct CheckpointPart: Sendable, Hashable {
         case changes = 1
     }
 
+    /// Full state or change set.
     public var kind: Kind
     /// The generation that wrote it.
     public var generation: UInt64
@@ -124,9 +130,13 @@ public struct CheckpointPart: Sendable, Hashable {
 public struct CheckpointManifest: Sendable, Equatable {
     /// A part the generation needs.
     public struct Entry: Sendable, Hashable {
+        /// Full state or change set.
         public var kind: CheckpointPart.Kind
+        /// The generation that wrote the part.
         public var generation: UInt64
+        /// Its name (``CheckpointPart/name``).
         public var name: String
+        /// Its stored size.
         public var byteCount: Int
         /// CRC-32C of the stored bytes.
         public var checksum: UInt32
@@ -134,10 +144,15 @@ public struct CheckpointManifest: Sendable, Equatable {
         public var chunks: Int
     }
 
+    /// The consumer group whose checkpoint it is.
     public var group: String
+    /// The input topic.
     public var topic: String
+    /// The input partition.
     public var partition: Int32
+    /// The first input offset not reflected in the state.
     public var nextOffset: Int64
+    /// This generation's number.
     public var generation: UInt64
     /// The largest event time (epoch ms) the state reflects; `nil` before the first event.
     public var maxEventTime: Int64?
