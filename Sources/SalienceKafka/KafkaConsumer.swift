@@ -65,6 +65,15 @@ public final class KafkaConsumer: Sendable {
     ///
     /// - Throws: ``KafkaError`` when the consumer is closed or has a fatal error.
     public func poll(maxMessages: Int, timeout: Duration) throws -> [KafkaConsumerMessage] {
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        return try poll(maxMessages: maxMessages, timeout: timeout, partitionEnds: &ends)
+    }
+
+    /// ``poll(maxMessages:timeout:)``, also noting in `partitionEnds` each
+    /// partition whose end the consumer reached and the offset it ended at
+    /// (with ``KafkaConsumerConfiguration/reportEndOfPartition``): the true
+    /// end even where a broker reports a high watermark short of it.
+    public func poll(maxMessages: Int, timeout: Duration, partitionEnds: inout [KafkaTopicPartition: Int64]) throws -> [KafkaConsumerMessage] {
         if closed.withLock({ $0 }) {
             throw KafkaError(code: .destroyed, name: "_DESTROY", message: "poll on a closed consumer", severity: .permanent)
         }
@@ -78,8 +87,8 @@ public final class KafkaConsumer: Sendable {
             switch polled {
             case .message(let message):
                 messages.append(message)
-            case .partitionEnd:
-                break
+            case .partitionEnd(let partition, let offset):
+                partitionEnds[partition] = offset
             case .error(let name, let text):
                 if let fatal = client.fatalError() { throw fatal }
                 logger.warning("consumer error", metadata: ["kafka.error": "\(name)", "kafka.message": "\(text)"])

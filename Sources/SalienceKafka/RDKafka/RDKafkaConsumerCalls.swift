@@ -31,8 +31,8 @@ extension RDKafkaClient {
     /// What one consumer poll returned.
     enum Polled {
         case message(KafkaConsumerMessage)
-        /// The end of a partition was reached (only with `enable.partition.eof`).
-        case partitionEnd
+        /// The end of a partition was reached, at this offset (only with `enable.partition.eof`).
+        case partitionEnd(KafkaTopicPartition, offset: Int64)
         /// A consumer error: its librdkafka name and text.
         case error(name: String, text: String)
     }
@@ -43,7 +43,10 @@ extension RDKafkaClient {
         defer { rd_kafka_message_destroy(message) }
         let err = message.pointee.err
         if err == RD_KAFKA_RESP_ERR_NO_ERROR { return .message(KafkaConsumerMessage(copying: message, topicNames: &topicNames)) }
-        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return .partitionEnd }
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            return .partitionEnd(KafkaTopicPartition(topic: topic, partition: message.pointee.partition), offset: message.pointee.offset)
+        }
         let text = message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
         return .error(name: String(cString: rd_kafka_err2name(err)), text: text)
     }

@@ -195,7 +195,8 @@ extension ChunkedRecords {
     /// Reads the whole partition that holds `key` and lists its records' chunks.
     static func survey(key: String, topic: String, partitions: Int32, reader: PartitionReader) throws -> Survey {
         let location = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
-        let (low, high) = try reader.watermarks(location)
+        let low = try reader.watermarks(location).low
+        let high = try reader.end(location)
         struct RecordID: Hashable {
             let name: String
             let id: UInt64

@@ -12,6 +12,7 @@ final class PartitionReader {
         var configuration = KafkaConsumerConfiguration(client: kafka)
         configuration.client.clientID = kafka.clientID + "-reader"
         configuration.isolationLevel = .readUncommitted
+        configuration.reportEndOfPartition = true
         // Short fetch waits: a broker answers requests on a connection in
         // order, so a long-polling fetch would hold up the next watermark query.
         configuration.client.properties["fetch.wait.max.ms"] = configuration.client.properties["fetch.wait.max.ms"] ?? "10"
@@ -25,6 +26,30 @@ final class PartitionReader {
 
     func watermarks(_ partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try consumer.watermarks(of: partition, timeout: timeout)
+    }
+
+    /// The offset after the partition's last message, read rather than taken
+    /// from the high watermark: the consumer starts at the high watermark and
+    /// reads to the end of the partition (one empty fetch where the broker's
+    /// watermark is right; Tansu 0.6 reports the base offset of the last
+    /// record batch, short of its last records).
+    func end(_ partition: KafkaTopicPartition) throws -> Int64 {
+        let high = try watermarks(partition).high
+        try consumer.assign([KafkaTopicPartitionOffset(partition, offset: high)])
+        defer { try? consumer.assign([]) }
+        var last = high - 1
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        let deadline = ContinuousClock.now + timeout
+        while ends[partition] == nil {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .timedOut, name: "_TIMED_OUT", message: "reading \(partition) to its end from offset \(high)", severity: .retriable)
+            }
+            for message in try consumer.poll(maxMessages: 500, timeout: .milliseconds(100), partitionEnds: &ends)
+            where message.topicPartition == partition {
+                last = max(last, message.offset)
+            }
+        }
+        return max(last + 1, ends[partition]!)
     }
 
     /// Messages with offsets in `range`, in offset order (gaps, as after
@@ -56,8 +81,8 @@ final class PartitionReader {
     /// Visits windows of the partition from the newest message back to the
     /// oldest, each newest-first, until `visit` returns `true`.
     func scanBackward(_ partition: KafkaTopicPartition, window: Int64 = 64, _ visit: ([KafkaConsumerMessage]) throws -> Bool) throws {
-        let (low, high) = try watermarks(partition)
-        var upper = high
+        let low = try watermarks(partition).low
+        var upper = try end(partition)
         var size = window
         while upper > low {
             let lower = max(low, upper - size)

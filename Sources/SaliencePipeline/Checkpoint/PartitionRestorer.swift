@@ -67,7 +67,7 @@ struct PartitionRestorer {
         }
         var estimator = ImportanceEstimator(configuration: configuration.estimator)
         if let checkpoint = newest {
-            let end = try reader.watermarks(partition).high
+            let end = try reader.end(partition)
             guard checkpoint.nextOffset <= end else {
                 // Starting there would skip every message the partition holds, silently.
                 throw PipelineError(

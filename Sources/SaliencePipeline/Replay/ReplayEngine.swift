@@ -46,6 +46,7 @@ public final class ReplayEngine {
         let all = try partitions(of: topics)
         let consumer = try readerConsumer()
         defer { try? consumer.close() }
+        let reader = try PartitionReader(kafka: kafka, logger: logger)
         var ranges: [ReplayPartitionRange] = []
         for topic in topics {
             let partitions = all.filter { $0.topic == topic }
@@ -68,7 +69,9 @@ public final class ReplayEngine {
                     .map { ($0.topicPartition, $0.offset) })
             }
             for partition in partitions {
-                let (low, high) = try consumer.watermarks(of: partition, timeout: .seconds(15))
+                let low = try reader.watermarks(partition).low
+                // Read to the end: a broker's high watermark can fall short of it (docs/brokers.md, Tansu).
+                let high = try reader.end(partition)
                 let first = max(low, starts[partition] ?? low)
                 let last = min(high, ends[partition] ?? high)
                 ranges.append(ReplayPartitionRange(partition: partition, start: first, end: max(first, last)))
