@@ -66,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
     var memoryEvents: Int = 10_000_000
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
-        "Taobao UserBehavior CSV files the checkpoint suite streams, in order (default: the two time-sorted parts in ../shared/data).",
+        "Taobao UserBehavior CSV files the checkpoint suite streams, in order.",
         valueName: "file"
     ))
     var checkpointData: [String] = CheckpointBenchmark.defaultData
