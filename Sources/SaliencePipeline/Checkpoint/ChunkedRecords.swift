@@ -96,17 +96,10 @@ enum ChunkedRecords {
         let byPartition = Dictionary(grouping: keys) { partition(of: $0, partitions: partitions) }
         for (partition, partitionKeys) in byPartition.sorted(by: { $0.key < $1.key }) {
             var pending = Set(partitionKeys)
+            // Chunks of records not yet complete; a record is joined once, when its last chunk comes.
             var chunks: [String: [String: [UInt64: [Int: [UInt8]]]]] = [:]
             var counts: [String: [String: [UInt64: Int]]] = [:]
-            func found(_ key: String) -> Found {
-                var records: Found = [:]
-                for (name, byID) in chunks[key] ?? [:] {
-                    for (id, parts) in byID where parts.count == counts[key]![name]![id]! {
-                        records[name, default: [:]][id] = (0..<parts.count).flatMap { parts[$0]! }
-                    }
-                }
-                return records
-            }
+            var complete: [String: Found] = [:]
             try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: partition)) { messages in
                 for message in messages {
                     guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
@@ -118,14 +111,18 @@ enum ChunkedRecords {
                           let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
                           let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
                           count > 0, (0..<count).contains(index),
-                          chunks[recordKey]?[name]?[id]?[index] == nil
+                          complete[recordKey]?[name]?[id] == nil, chunks[recordKey]?[name]?[id]?[index] == nil
                     else { continue }
                     if let known = counts[recordKey]?[name]?[id], known != count { continue }
                     chunks[recordKey, default: [:]][name, default: [:]][id, default: [:]][index] = message.value
                     counts[recordKey, default: [:]][name, default: [:]][id] = count
+                    if let parts = chunks[recordKey]?[name]?[id], parts.count == count {
+                        complete[recordKey, default: [:]][name, default: [:]][id] = (0..<count).flatMap { parts[$0]! }
+                        chunks[recordKey]?[name]?[id] = nil
+                    }
                 }
                 for key in pending.sorted() {
-                    if let value = settle(key, found(key), false) {
+                    if let value = settle(key, complete[key] ?? [:], false) {
                         results[key] = value
                         pending.remove(key)
                     }
@@ -133,7 +130,7 @@ enum ChunkedRecords {
                 return pending.isEmpty
             }
             for key in pending.sorted() {
-                if let value = settle(key, found(key), true) { results[key] = value }
+                if let value = settle(key, complete[key] ?? [:], true) { results[key] = value }
             }
         }
         return results
