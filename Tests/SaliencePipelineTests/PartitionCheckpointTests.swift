@@ -37,11 +37,8 @@ import Testing
             )
             let entry = CheckpointManifest.entry(part, maxChunkBytes: 1 << 20)
             let manifest = CheckpointManifest(
-                checkpoint: PartitionCheckpoint(
-                    group: "g", topic: "events", partition: 3, nextOffset: Int64((generation + 1) * 500),
-                    generation: UInt64(generation), estimatorState: []
-                ),
-                maxEventTime: estimator.maxEventTime, parts: full ? [entry] : previous!.parts + [entry]
+                group: "g", topic: "events", partition: 3, nextOffset: Int64((generation + 1) * 500),
+                generation: UInt64(generation), maxEventTime: estimator.maxEventTime, parts: full ? [entry] : previous!.parts + [entry]
             )
             chain.stored[part.name, default: [:]][UInt64(generation)] = part.bytes
             chain.stored[CheckpointManifest.name(generation: UInt64(generation)), default: [:]][UInt64(generation)] = manifest.encoded(fingerprint: fingerprint)

@@ -1,4 +1,5 @@
 import SalienceCore
+import SalienceKafka
 
 /// Picks, from the stored records of one partition's checkpoints (in the
 /// checkpoint topic or the checkpoint directory), the newest generation
@@ -78,5 +79,22 @@ public enum CheckpointGenerations {
             return Outcome(checkpoint: checkpoint, manifest: manifest, refused: refused, highestGeneration: manifests.first?.generation)
         }
         return exhausted ? Outcome(checkpoint: nil, manifest: nil, refused: refused, highestGeneration: manifests.first?.generation) : nil
+    }
+
+    /// The newest restorable generation of each of `partitions`' checkpoints
+    /// for `group` in the checkpoint topic `topic` (of `topicPartitions`
+    /// partitions) that `accept`s, read in one backward scan per
+    /// checkpoint-topic partition; partitions the topic holds nothing of are absent.
+    static func newest(
+        group: String, partitions: [KafkaTopicPartition], topic: String, topicPartitions: Int32, reader: PartitionReader,
+        accept: @escaping (CheckpointManifest) -> Bool = { _ in true }
+    ) throws -> [KafkaTopicPartition: Outcome] {
+        let keys = Dictionary(uniqueKeysWithValues: partitions.map {
+            (PartitionCheckpoint.key(group: group, topic: $0.topic, partition: $0.partition), $0)
+        })
+        let found = try ChunkedRecords.collect(keys: Set(keys.keys), topic: topic, partitions: topicPartitions, reader: reader) { _, records, exhausted in
+            newest(records, exhausted: exhausted, accept: accept)
+        }
+        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
     }
 }

@@ -19,10 +19,11 @@ public struct CheckpointStore {
     ///
     /// - Returns: `nil` when the topic holds no manifest of the partition.
     public func newest(group: String, topic input: String, partition: Int32) throws -> CheckpointGenerations.Outcome? {
-        let key = PartitionCheckpoint.key(group: group, topic: input, partition: partition)
-        let outcome = try ChunkedRecords.collect(
-            keys: [key], topic: topic, partitions: try partitionCount(), reader: try PartitionReader(kafka: kafka, logger: logger)
-        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }[key]
+        let partition = KafkaTopicPartition(topic: input, partition: partition)
+        let outcome = try CheckpointGenerations.newest(
+            group: group, partitions: [partition], topic: topic, topicPartitions: try partitionCount(),
+            reader: try PartitionReader(kafka: kafka, logger: logger)
+        )[partition]
         return outcome?.highestGeneration == nil ? nil : outcome
     }
 
@@ -32,23 +33,18 @@ public struct CheckpointStore {
     /// checkpoint-topic partition (as a restoring run reads them); refused
     /// generations are logged.
     public func newest(group: String, partitions: [KafkaTopicPartition], atOrBefore time: Int64? = nil) throws -> [KafkaTopicPartition: PartitionCheckpoint] {
-        let keys = Dictionary(uniqueKeysWithValues: partitions.map {
-            (PartitionCheckpoint.key(group: group, topic: $0.topic, partition: $0.partition), $0)
-        })
-        let found = try ChunkedRecords.collect(
-            keys: Set(keys.keys), topic: topic, partitions: try partitionCount(),
+        let found = try CheckpointGenerations.newest(
+            group: group, partitions: partitions, topic: topic, topicPartitions: try partitionCount(),
             reader: try PartitionReader(kafka: kafka, logger: logger)
-        ) { _, records, exhausted in
-            CheckpointGenerations.newest(records, exhausted: exhausted) { manifest in
-                time.map { time in manifest.maxEventTime.map { $0 <= time } ?? true } ?? true
-            }
+        ) { manifest in
+            time.map { time in manifest.maxEventTime.map { $0 <= time } ?? true } ?? true
         }
         var checkpoints: [KafkaTopicPartition: PartitionCheckpoint] = [:]
-        for (key, outcome) in found {
+        for (partition, outcome) in found {
             for line in outcome.refused {
-                logger.warning("refusing a checkpoint generation; trying an older one", metadata: ["salience.record.key": "\(key)", "salience.reason": "\(line)"])
+                logger.warning("refusing a checkpoint generation; trying an older one", metadata: ["salience.partition": "\(partition)", "salience.reason": "\(line)"])
             }
-            checkpoints[keys[key]!] = outcome.checkpoint
+            checkpoints[partition] = outcome.checkpoint
         }
         return checkpoints
     }

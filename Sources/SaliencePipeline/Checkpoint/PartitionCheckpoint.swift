@@ -108,7 +108,7 @@ public struct CheckpointPart: Sendable, Hashable {
         _ = try reader.read(UInt8.self)
         let size = try reader.read(UInt64.self)
         do {
-            return try Deflate.decompress(framed[17...], expectedCount: Int(clamping: size))
+            return try Deflate.decompress(framed[reader.offset...], expectedCount: Int(clamping: size))
         } catch {
             throw StateDecodingError(.malformed, error.description)
         }
@@ -159,16 +159,6 @@ public struct CheckpointManifest: Sendable, Equatable {
     /// The full state first, then the change sets in the order written.
     public var parts: [Entry]
 
-    /// The manifest of a generation of `parts` (full first).
-    init(checkpoint: PartitionCheckpoint, maxEventTime: Int64?, parts: [Entry]) {
-        group = checkpoint.group
-        topic = checkpoint.topic
-        partition = checkpoint.partition
-        nextOffset = checkpoint.nextOffset
-        generation = checkpoint.generation
-        self.maxEventTime = maxEventTime
-        self.parts = parts
-    }
 
     /// The entry of a stored part written in chunks of `maxChunkBytes`.
     public static func entry(_ part: CheckpointPart, maxChunkBytes: Int) -> Entry {
@@ -181,8 +171,6 @@ public struct CheckpointManifest: Sendable, Equatable {
     /// The name a generation's manifest is kept under: two alternate, so
     /// a compacted topic keeps the previous one to fall back on.
     static func name(generation: UInt64) -> String { "manifest-\(generation % 2)" }
-
-    var key: String { PartitionCheckpoint.key(group: group, topic: topic, partition: partition) }
 
     /// Framed bytes, under the estimator's fingerprint.
     public func encoded(fingerprint: UInt64) -> [UInt8] {
@@ -238,12 +226,10 @@ public struct CheckpointManifest: Sendable, Equatable {
         else {
             throw StateDecodingError(.malformed, "the manifest of generation \(generation) does not list one full state and then change sets in order")
         }
-        var manifest = CheckpointManifest(
-            checkpoint: PartitionCheckpoint(group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation, estimatorState: []),
-            maxEventTime: hasEventTime ? eventTime : nil, parts: []
+        return CheckpointManifest(
+            group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation,
+            maxEventTime: hasEventTime ? eventTime : nil, parts: parts
         )
-        manifest.parts = parts
-        return manifest
     }
 }
 
@@ -273,9 +259,7 @@ extension CheckpointManifest {
         )
         let entry = entry(written, maxChunkBytes: maxChunkBytes)
         let manifest = CheckpointManifest(
-            checkpoint: PartitionCheckpoint(
-                group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation, estimatorState: []
-            ),
+            group: group, topic: topic, partition: partition, nextOffset: nextOffset, generation: generation,
             maxEventTime: estimator.maxEventTime, parts: part == nil ? [entry] : previous!.parts + [entry]
         )
         return (written, manifest)

@@ -37,14 +37,10 @@ struct PartitionRestorer {
     /// The newest restorable generation of each partition's checkpoints in
     /// the checkpoint topic, read in one backward scan per checkpoint-topic partition.
     private func storedCheckpoints(of partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: CheckpointGenerations.Outcome] {
-        let keys = Dictionary(uniqueKeysWithValues: partitions.map {
-            (PartitionCheckpoint.key(group: configuration.group, topic: $0.topic, partition: $0.partition), $0)
-        })
-        let found = try ChunkedRecords.collect(
-            keys: Set(keys.keys), topic: configuration.checkpointTopic,
-            partitions: layout[configuration.checkpointTopic], reader: reader
-        ) { _, records, exhausted in CheckpointGenerations.newest(records, exhausted: exhausted) }
-        return Dictionary(uniqueKeysWithValues: found.map { (keys[$0.key]!, $0.value) })
+        try CheckpointGenerations.newest(
+            group: configuration.group, partitions: partitions, topic: configuration.checkpointTopic,
+            topicPartitions: layout[configuration.checkpointTopic], reader: reader
+        )
     }
 
     private func restore(_ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?) throws -> PartitionTask {
