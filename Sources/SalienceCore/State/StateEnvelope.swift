@@ -18,7 +18,8 @@
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
     public static let formatVersion: UInt16 = 5
-    static let headerSize = 26
+    /// Bytes before the payload: magic, version, fingerprint, payload length.
+    public static let headerSize = 26
     static let trailerSize = 4
 
     /// Frames `payload`.

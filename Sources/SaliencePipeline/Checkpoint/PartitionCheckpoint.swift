@@ -118,8 +118,8 @@ public struct CheckpointPart: Sendable, Hashable {
     /// first field of both), read without checking them; `nil` when the
     /// bytes are too short to say.
     static func storedGeneration(of bytes: [UInt8]) -> UInt64? {
-        guard (try? StateEnvelope.header(of: bytes)) != nil, bytes.count >= 26 + 8 else { return nil }
-        var reader = BinaryReader(Array(bytes[26..<34]))
+        guard (try? StateEnvelope.header(of: bytes)) != nil else { return nil }
+        var reader = BinaryReader(bytes, offset: StateEnvelope.headerSize)
         return try? reader.read(UInt64.self)
     }
 }
