@@ -1,10 +1,8 @@
-"""Salience's feature hashing (Schemas/README.md, "Feature hashing"), for the
+"""Salience's feature hashing (Schemas/README.md, "Hashing"), for the
 fields a weighted sample carries: user, item, hour and weekday of its event
 time, their crosses, and the bias. Fields a sample does not carry (category,
 price, session, context) are left out, as Salience leaves out fields an event
 lacks."""
-import struct
-
 import xxhash
 
 MASK64 = (1 << 64) - 1
@@ -21,12 +19,21 @@ def xxh64(data: bytes, seed: int) -> int:
     return xxhash.xxh64_intdigest(data, seed=seed & MASK64)
 
 
-def xxh64_u64(value: int, seed: int) -> int:
-    return xxh64(struct.pack("<Q", value & MASK64), seed)
+def identity(value: str) -> int:
+    """An id's identity hash, made once per id: xxh64(utf8(id), 0)."""
+    return xxh64(value.encode(), 0)
+
+
+def mix(value: int, seed: int) -> int:
+    """mix(v, s) = SplitMix64's finaliser of (v xor s) + 0x9E3779B97F4A7C15."""
+    z = ((value ^ seed) + GOLDEN) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
 
 
 class FeatureSpec:
-    """The hashing of a model export (`salience.model.v1`) or Salience's defaults."""
+    """The hashing of a model export (`salience.model.v2`) or Salience's defaults."""
 
     def __init__(self, seed, feature_bits, fields, crosses):
         self.seed = int(seed)
@@ -60,7 +67,7 @@ class FeatureSpec:
                 continue
             kind, value = values[field]
             namespace = self.namespaces[field]
-            hashes[field] = xxh64(value.encode(), namespace) if kind == "text" else xxh64_u64(value, namespace)
+            hashes[field] = mix(identity(value) if kind == "text" else value, namespace)
         return hashes
 
     def indices(self, sample):
@@ -74,5 +81,5 @@ class FeatureSpec:
         for first, second in self.crosses:
             if first in hashes and second in hashes:
                 combined = (hashes[first] * GOLDEN + hashes[second]) & MASK64
-                indices.append(xxh64_u64(combined, self.namespaces[f"{first}*{second}"]) % modulus)
+                indices.append(mix(combined, self.namespaces[f"{first}*{second}"]) % modulus)
         return indices

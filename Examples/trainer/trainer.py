@@ -6,7 +6,7 @@ transactional `salience run` never feeds it an aborted sample), turns each
 sample into Salience's hashed features (a sparse row of a SciPy CSR matrix,
 see salience_features.py), trains scikit-learn's `SGDClassifier(loss="log_loss")`
 with each sample's weight as `sample_weight`, and writes the model as JSON. It
-can warm-start from a model Salience exported (`salience.model.v1`, from the
+can warm-start from a model Salience exported (`salience.model.v2`, from the
 models topic or `--checkpoint-dir`). Samples may be JSON or protobuf
 (`output.format`), as each record's `salience.sample.format` header says; for
 protobuf, generate the message module next to this file first:
@@ -106,7 +106,7 @@ def main(argv=None):
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", default="samples")
     parser.add_argument("--output", required=True, help="where the trained model goes (JSON)")
-    parser.add_argument("--warm-start", help="a salience.model.v1 export to start from")
+    parser.add_argument("--warm-start", help="a salience.model.v2 export to start from")
     parser.add_argument("--unweighted", action="store_true", help="ignore the sample weights (for comparison)")
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--l2", type=float, default=1e-4)
@@ -117,8 +117,9 @@ def main(argv=None):
     if args.warm_start:
         with open(args.warm_start) as file:
             export = json.load(file)
-        if export.get("format") != "salience.model.v1":
-            raise SystemExit(f"{args.warm_start}: not a salience.model.v1 export")
+        if export.get("format") != "salience.model.v2":
+            raise SystemExit(f"{args.warm_start}: not a salience.model.v2 export (v1 hashed features another way: "
+                             "export the model again with this Salience)")
         spec = FeatureSpec.from_export(export)
         coef = numpy.zeros(1 << spec.bits)
         coef[export["indices"]] = export["weights"]

@@ -136,7 +136,7 @@ public enum SettingsCatalog {
             .number("estimator.sketch_delta", \.pipeline.estimator.sketchDelta, NumberBounds(0, included: false, 1, included: false), "Count-min sketch failure probability."),
             .integer("estimator.logq_bucket_bits", \.pipeline.estimator.logQBucketBits, 4...30, "log-Q buckets are 2^bits."),
             .number("estimator.logq_rate", \.pipeline.estimator.logQRate, NumberBounds(0, included: false, 1), "log-Q gap moving-average rate."),
-            .seed("estimator.statistics_seed", \.pipeline.estimator.statisticsSeed, "Seed of the id hashes behind sketches and log-Q."),
+            .seed("estimator.statistics_seed", \.pipeline.estimator.statisticsSeed, "Seed mixed into the ids' hashes for the sketches' and log-Q's keys."),
             .duration("estimator.allowed_lateness", \.pipeline.estimator.allowedLateness, allowsZero: true, "How late an event may be and still count as on time for the watermark."),
             SettingKey(
                 "estimator.features.fields", .list(choices: fields), "Event fields hashed into the online model's features.",
@@ -152,7 +152,7 @@ public enum SettingsCatalog {
             },
             .boolean("estimator.features.include_context", \.pipeline.estimator.features.includeContext, "Whether the keys of an event's context become features."),
             .integer("estimator.features.bits", \.pipeline.estimator.features.bits, 8...28, "The online model has 2^bits weights."),
-            .seed("estimator.features.seed", \.pipeline.estimator.features.seed, "Seed of every feature hash."),
+            .seed("estimator.features.seed", \.pipeline.estimator.features.seed, "Seed of every feature namespace (Schemas/README.md, \"Hashing\")."),
             .number("estimator.ftrl.alpha", \.pipeline.estimator.ftrl.alpha, NumberBounds(0, included: false), "FTRL-Proximal per-coordinate learning rate scale α."),
             .number("estimator.ftrl.beta", \.pipeline.estimator.ftrl.beta, NumberBounds(0), "FTRL-Proximal learning rate smoothing β."),
             .number("estimator.ftrl.l1", \.pipeline.estimator.ftrl.l1, NumberBounds(0), "FTRL-Proximal L1 strength."),

@@ -25,7 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Examples" / "trainer"))
-from salience_features import FeatureSpec  # noqa: E402
+from salience_features import FeatureSpec, identity, mix  # noqa: E402
 
 from interop_checks import check, stop  # noqa: E402
 
@@ -74,6 +74,9 @@ def train(bootstrap, output, *extra):
 def main():
     salience = sys.argv[1]
     golden = json.loads((ROOT / "Examples" / "trainer" / "golden_features.json").read_text())
+    check(all(identity(v["id"]) == int(v["hash"]) for v in golden["identity"])
+          and all(mix(int(v["value"]), int(v["seed"])) == int(v["hash"]) for v in golden["mix"]),
+          "salience_features.py's identity hash and mixer give the golden vectors")
     check(FeatureSpec.default().indices(golden["sample"]) == golden["indices"],
           "salience_features.py hashes the golden sample to Salience's indices")
     work = tempfile.mkdtemp(prefix="salience-trainer-")

@@ -23,6 +23,51 @@ import Testing
         }
     }
 
+    /// SplitMix64 from state 0 gives 0xE220A8397B1DCDAF, then 0x6E789E6AA1B965F4
+    /// (Vigna's reference splitmix64.c): `mix(k·γ, 0)` is its k+1-th output.
+    @Test func mixIsTheSplitMix64Finaliser() {
+        #expect(HashScheme.mix(0, seed: 0) == 0xE220_A839_7B1D_CDAF)
+        #expect(HashScheme.mix(0x9E37_79B9_7F4A_7C15, seed: 0) == 0x6E78_9E6A_A1B9_65F4)
+        #expect(HashScheme.mix(5, seed: 3) == HashScheme.mix(6, seed: 0), "the seed enters by exclusive or")
+    }
+
+    @Test func identityHashIsXXH64WithSeedZero() {
+        #expect(HashScheme.id("abc") == 0x44BC_2CF5_AD77_0999)
+        let bytes = Array("abc".utf8)
+        #expect(bytes.withUnsafeBytes { HashScheme.id(utf8: $0) } == HashScheme.id("abc"))
+    }
+
+    /// An event's stored hashes follow its ids, whichever way they are set.
+    @Test func eventIDHashesFollowTheIDs() throws {
+        var event = BehaviorEvent(userID: "u1", itemID: "i1", type: .click, timestamp: 0, categoryID: "c1")
+        #expect(event.idHashes.user == HashScheme.id("u1"))
+        #expect(event.idHashes.item == HashScheme.id("i1"))
+        #expect(event.idHashes.category == HashScheme.id("c1"))
+        #expect(event.idHashes.session == nil)
+        event.userID = "u2"
+        event.sessionID = "s"
+        event.categoryID = nil
+        #expect(event.idHashes.user == HashScheme.id("u2"))
+        #expect(event.idHashes.session == HashScheme.id("s"))
+        #expect(event.idHashes.category == nil)
+        // Decoded into a reused event: escaped, integer and long ids alike.
+        let decoder = EventDecoder()
+        var reused = BehaviorEvent.placeholder
+        for json in [
+            #"{"user_id":"a\u00e9b","item_id":12345,"type":"view","ts":1511658000000,"category_id":"cat-0123456789abcdef"}"#,
+            #"{"user_id":"user-0123456789abcdef","item_id":"i","type":"view","ts":1511658000000,"session_id":"s1"}"#,
+        ] {
+            try decoder.decode(Array(json.utf8), into: &reused)
+            let fresh = BehaviorEvent(
+                userID: reused.userID, itemID: reused.itemID, type: reused.type, timestamp: reused.timestamp,
+                categoryID: reused.categoryID, sessionID: reused.sessionID
+            )
+            #expect(reused.idHashes == fresh.idHashes)
+        }
+        #expect(reused.userID == "user-0123456789abcdef")
+        #expect(reused.idHashes.category == nil)
+    }
+
     @Test func crc32cMatchesTheReference() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)

@@ -18,18 +18,29 @@ struct IndependentScorer {
 
     func namespace(_ name: String) -> UInt64 { XXHash64.hash(name, seed: seed) }
 
+    /// The identity hash of an id, from the string (not the event's stored hashes).
+    func id(_ value: String) -> UInt64 { XXHash64.hash(value, seed: 0) }
+
+    /// The documented mixer, written out again here.
+    func mix(_ value: UInt64, _ seed: UInt64) -> UInt64 {
+        var z = (value ^ seed) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     func fieldHash(_ field: String, _ event: BehaviorEvent) -> UInt64? {
         let ns = namespace(field)
         let ms = event.timestamp
         switch field {
-        case "user": return XXHash64.hash(event.userID, seed: ns)
-        case "item": return XXHash64.hash(event.itemID, seed: ns)
-        case "category": return event.categoryID.map { XXHash64.hash($0, seed: ns) }
-        case "session": return event.sessionID.map { XXHash64.hash($0, seed: ns) }
-        case "behavior": return XXHash64.hash(event.type.name, seed: ns)
-        case "hour": return XXHash64.hash(UInt64((ms / 3_600_000) % 24), seed: ns)
-        case "weekday": return XXHash64.hash(UInt64((ms / 86_400_000 + 3) % 7), seed: ns)
-        case "price_bucket": return event.price.map { XXHash64.hash(UInt64(floor(log2(1 + $0))), seed: ns) }
+        case "user": return mix(id(event.userID), ns)
+        case "item": return mix(id(event.itemID), ns)
+        case "category": return event.categoryID.map { mix(id($0), ns) }
+        case "session": return event.sessionID.map { mix(id($0), ns) }
+        case "behavior": return mix(id(event.type.name), ns)
+        case "hour": return mix(UInt64((ms / 3_600_000) % 24), ns)
+        case "weekday": return mix(UInt64((ms / 86_400_000 + 3) % 7), ns)
+        case "price_bucket": return event.price.map { mix(UInt64(floor(log2(1 + $0))), ns) }
         default: Issue.record("unknown field \(field)"); return nil
         }
     }
@@ -42,15 +53,15 @@ struct IndependentScorer {
         for cross in export.crosses {
             let parts = cross.split(separator: "*").map(String.init)
             guard let a = fieldHash(parts[0], event), let b = fieldHash(parts[1], event) else { continue }
-            features.append((XXHash64.hash(a &* 0x9E37_79B9_7F4A_7C15 &+ b, seed: namespace(cross)), 1))
+            features.append((mix(a &* 0x9E37_79B9_7F4A_7C15 &+ b, namespace(cross)), 1))
         }
         if export.includeContext {
             for entry in event.context {
                 switch entry.value {
                 case .string(let value):
-                    features.append((XXHash64.hash(value, seed: XXHash64.hash(entry.key, seed: namespace("ctx"))), 1))
+                    features.append((mix(id(value), mix(id(entry.key), namespace("ctx"))), 1))
                 case .number(let value):
-                    features.append((XXHash64.hash(entry.key, seed: namespace("ctx#")), value))
+                    features.append((mix(id(entry.key), namespace("ctx#")), value))
                 }
             }
         }
@@ -75,7 +86,8 @@ struct IndependentScorer {
         for event in events[..<5000] { _ = estimator.process(event) }
 
         let export = try ModelExport.decode(try ModelExport(estimator).jsonData())
-        #expect(export.format == "salience.model.v1")
+        #expect(export.format == "salience.model.v2")
+        #expect(export.hash.function == "xxh64-id+mix64")
         #expect(export.eventsSeen == 5000)
         #expect(export.indices.count > 100)
         // Each event: export the model as it stands, score independently, then let the estimator score and learn.
@@ -90,7 +102,9 @@ struct IndependentScorer {
     @Test func otherFormatsAreRefused() throws {
         let estimator = ImportanceEstimator(configuration: smallConfiguration())
         var json = String(decoding: try ModelExport(estimator).jsonData(), as: UTF8.self)
-        json = json.replacingOccurrences(of: "salience.model.v1", with: "salience.model.v9")
-        #expect(throws: StateDecodingError.self) { try ModelExport.decode(Data(json.utf8)) }
+        json = json.replacingOccurrences(of: "salience.model.v2", with: "salience.model.v1")
+        let error = #expect(throws: StateDecodingError.self) { try ModelExport.decode(Data(json.utf8)) }
+        #expect(error?.detail.contains("salience.model.v1") == true)
+        #expect(error?.detail.contains("export the model again") == true)
     }
 }

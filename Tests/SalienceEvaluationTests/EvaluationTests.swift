@@ -132,11 +132,22 @@ struct TrainingValueEvaluationTests {
 
 @Suite("Feature hashing shared with the example trainer")
 struct TrainerHashingTests {
-    @Test("FeatureHasher gives the indices Examples/trainer/golden_features.json records (the Python trainer checks the same file)")
+    @Test("HashScheme and FeatureHasher give the vectors and indices Examples/trainer/golden_features.json records (the Python trainer checks the same file)")
     func goldenIndices() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Examples/trainer/golden_features.json")
         let golden = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let identities = try #require(golden["identity"] as? [[String: String]])
+        let mixes = try #require(golden["mix"] as? [[String: String]])
+        #expect(identities.count == 4 && mixes.count == 4)
+        for vector in identities {
+            #expect(String(HashScheme.id(try #require(vector["id"]))) == vector["hash"])
+        }
+        for vector in mixes {
+            let value = try #require(vector["value"].flatMap { UInt64($0) })
+            let seed = try #require(vector["seed"].flatMap { UInt64($0) })
+            #expect(String(HashScheme.mix(value, seed: seed)) == vector["hash"])
+        }
         let sample = try #require(golden["sample"] as? [String: Any])
         let typeName = try #require(sample["type"] as? String)
         let event = BehaviorEvent(

@@ -77,7 +77,7 @@ public struct EstimatorConfiguration: Hashable, Sendable {
     /// log-Q gap moving-average rate once warmed up. Default: 0.01.
     public var logQRate: Double
 
-    /// Seed of the id hashes behind sketches and log-Q. Default: `0x1D5_EED`.
+    /// Seed mixed into the ids' hashes for the sketches' and log-Q's keys. Default: `0x1D5_EED`.
     public var statisticsSeed: UInt64
 
     /// How late an event may be and still count as on time for the watermark.

@@ -166,17 +166,17 @@ public struct ImportanceEstimator: Sendable {
 
     /// The decayed frequency of an item, read at the largest event time seen.
     public func itemFrequency(_ itemID: String) -> Double {
-        state.itemFrequencies.estimate(itemKey(itemID), at: readTime)
+        state.itemFrequencies.estimate(itemKey(HashScheme.id(itemID)), at: readTime)
     }
 
     /// The decayed frequency of a user, read at the largest event time seen.
     public func userFrequency(_ userID: String) -> Double {
-        state.userFrequencies.estimate(userKey(userID), at: readTime)
+        state.userFrequencies.estimate(userKey(HashScheme.id(userID)), at: readTime)
     }
 
     /// The decayed frequency of a category, read at the largest event time seen.
     public func categoryFrequency(_ categoryID: String) -> Double {
-        state.categoryFrequencies.estimate(categoryKey(categoryID), at: readTime)
+        state.categoryFrequencies.estimate(categoryKey(HashScheme.id(categoryID)), at: readTime)
     }
 
     /// Updates every statistic and the model with the event and returns its
@@ -194,11 +194,11 @@ public struct ImportanceEstimator: Sendable {
         // Every table this event touches is far larger than the caches: hash
         // first and start all of its cache lines loading at once, rather
         // than waiting for each miss in turn.
-        let itemKey = itemKey(event.itemID)
-        let userKey = userKey(event.userID)
-        // Not `categoryID.map(categoryKey)`: that closure would copy the whole estimator.
+        let itemKey = itemKey(event.idHashes.item)
+        let userKey = userKey(event.idHashes.user)
+        // Not `idHashes.category.map(categoryKey)`: that closure would copy the whole estimator.
         var categoryProbes: DecayedCountMinSketch.Probes?
-        if let category = event.categoryID { categoryProbes = state.categoryFrequencies.probes(for: categoryKey(category)) }
+        if let category = event.idHashes.category { categoryProbes = state.categoryFrequencies.probes(for: categoryKey(category)) }
         hasher.features(of: event, into: &features)
         let itemProbes = state.itemFrequencies.probes(for: itemKey)
         let userProbes = state.userFrequencies.probes(for: userKey)
@@ -316,9 +316,10 @@ public struct ImportanceEstimator: Sendable {
 
     private var readTime: Double { Double(state.maxEventTime ?? 0) / 1000 }
 
-    private func itemKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed) }
-    private func userKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed &+ 1) }
-    private func categoryKey(_ id: String) -> UInt64 { XXHash64.hash(id, seed: configuration.statisticsSeed &+ 2) }
+    /// Statistics keys from the ids' identity hashes (Schemas/README.md, "Hashing").
+    private func itemKey(_ id: UInt64) -> UInt64 { HashScheme.mix(id, seed: configuration.statisticsSeed) }
+    private func userKey(_ id: UInt64) -> UInt64 { HashScheme.mix(id, seed: configuration.statisticsSeed &+ 1) }
+    private func categoryKey(_ id: UInt64) -> UInt64 { HashScheme.mix(id, seed: configuration.statisticsSeed &+ 2) }
 
     /// `user/item/type/timestamp`: the id of an event that has none and no source.
     static func contentID(of event: BehaviorEvent) -> String {

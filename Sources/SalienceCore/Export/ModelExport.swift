@@ -4,7 +4,7 @@ import Foundation
 /// (Schemas/model-export.schema.json, Schemas/README.md): the FTRL weights and
 /// everything needed to recompute each feature index from a raw event.
 public struct ModelExport: Codable, Equatable, Sendable {
-    /// Always `salience.model.v1`.
+    /// Always `salience.model.v2` (v1 used the previous hashing, a string hash per feature).
     public var format: String
     /// The hash function and its seed (a decimal string: seeds exceed 2^53).
     public var hash: HashFunction
@@ -42,7 +42,7 @@ public struct ModelExport: Codable, Equatable, Sendable {
         case maxEventTime = "max_event_time"
     }
 
-    public static let formatName = "salience.model.v1"
+    public static let formatName = "salience.model.v2"
 
     /// The export of an estimator's current model.
     public init(_ estimator: ImportanceEstimator) {
@@ -50,7 +50,7 @@ public struct ModelExport: Codable, Equatable, Sendable {
         let space = configuration.features
         let nonZero = estimator.model.nonZeroWeights()
         format = Self.formatName
-        hash = HashFunction(function: "xxh64", seed: String(space.seed))
+        hash = HashFunction(function: HashScheme.name, seed: String(space.seed))
         featureBits = space.bits
         fields = space.fields.map(\.rawValue)
         crosses = space.crosses.map(\.description)
@@ -74,7 +74,10 @@ public struct ModelExport: Codable, Equatable, Sendable {
     public static func decode(_ data: Data) throws -> ModelExport {
         let export = try JSONDecoder().decode(ModelExport.self, from: data)
         guard export.format == formatName else {
-            throw StateDecodingError(.unsupportedVersion, "model export format \(export.format); this build reads \(formatName)")
+            throw StateDecodingError(
+                .unsupportedVersion,
+                "model export format \(export.format); this build reads \(formatName) (its feature indices follow another hashing: export the model again)"
+            )
         }
         return export
     }

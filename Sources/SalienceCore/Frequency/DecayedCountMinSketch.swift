@@ -85,8 +85,8 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     /// The probes of the id with hash `key`, for ``prefetch(_:)`` and ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)``.
     @inline(__always)
     public func probes(for key: UInt64) -> Probes {
-        let first = XXHash64.hash(key, seed: seed)
-        return Probes(first: first, step: XXHash64.hash(first, seed: seed) | 1)
+        let first = HashScheme.mix(key, seed: seed)
+        return Probes(first: first, step: HashScheme.mix(first, seed: seed) | 1)
     }
 
     /// Starts loading the cells at `probes`, so that an

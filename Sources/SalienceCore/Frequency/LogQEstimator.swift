@@ -75,7 +75,7 @@ public struct LogQEstimator: Sendable, Equatable {
 
     @inline(__always)
     private func bucket(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: XXHash64.hash(key, seed: seed)) & (buckets - 1)
+        Int(truncatingIfNeeded: HashScheme.mix(key, seed: seed)) & (buckets - 1)
     }
 }
 

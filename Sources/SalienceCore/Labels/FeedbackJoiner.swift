@@ -96,7 +96,7 @@ struct FeedbackJoiner: Sendable {
             conversionScore = conversionModel!.predict(features)
         }
         let exposure = PendingExposure(
-            sequence: 0, pair: Self.pair(user: event.userID, item: event.itemID),
+            sequence: 0, pair: Self.pair(of: event),
             deadline: event.timestamp + configuration.window.milliseconds,
             sample: result.sample, kept: result.kept, conversionScore: conversionScore,
             features: hasher == nil ? FeatureVector(capacity: 0) : features
@@ -129,7 +129,7 @@ struct FeedbackJoiner: Sendable {
         _ event: BehaviorEvent, result: EstimatorResult, outcomes: inout LabelOutcomes, emit: (WeightedSample) -> Void
     ) {
         let time = event.timestamp
-        let converted = pending.exposures(ofPair: Self.pair(user: event.userID, item: event.itemID)).filter {
+        let converted = pending.exposures(ofPair: Self.pair(of: event)).filter {
             $0.sample.timestamp <= time && time <= $0.deadline
         }
         for exposure in converted {
@@ -188,10 +188,16 @@ struct FeedbackJoiner: Sendable {
         return sample
     }
 
-    /// `xxh64(item, xxh64(user, 0x9A1E))`: the (user, item) key. Collisions at
-    /// 64 bits are negligible for the pending volumes allowed.
-    static func pair(user: String, item: String) -> UInt64 {
-        XXHash64.hash(item, seed: XXHash64.hash(user, seed: 0x9A1E))
+    /// `mix(id(item), mix(id(user), 0x9A1E))`: the (user, item) key, from the
+    /// ids' identity hashes. Collisions at 64 bits are negligible for the
+    /// pending volumes allowed.
+    static func pair(user: UInt64, item: UInt64) -> UInt64 {
+        HashScheme.mix(item, seed: HashScheme.mix(user, seed: 0x9A1E))
+    }
+
+    /// The event's (user, item) key.
+    static func pair(of event: BehaviorEvent) -> UInt64 {
+        pair(user: event.idHashes.user, item: event.idHashes.item)
     }
 }
 

@@ -46,7 +46,7 @@ struct NegativeSampler: Sendable {
             for item in popularity.keys { popularity[item]! *= factor }
         }
         popularity[event.itemID, default: 0] += decay.weight(at: time)
-        recent.record(FeedbackJoiner.pair(user: event.userID, item: event.itemID), at: event.timestamp, now: now)
+        recent.record(FeedbackJoiner.pair(of: event), at: event.timestamp, now: now)
         if popularity.count > 2 * configuration.candidates {
             popularity = Dictionary(uniqueKeysWithValues: mostPopular())
         }
@@ -61,13 +61,14 @@ struct NegativeSampler: Sendable {
     func drawNegatives(for positive: WeightedSample, emit: (WeightedSample) -> Void) -> Int {
         guard let table else { return configuration.perPositive }
         var skipped = 0
+        let user = HashScheme.id(positive.userID)
         for index in 0..<configuration.perPositive {
             var drawn: Int?
             for attempt in 0..<Self.attempts {
                 let seed = configuration.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(attempt)
                 let candidate = table.draw(positive.identity.withUTF8 { XXHash64.hash($0, seed: seed) })
                 let item = tableItems[candidate]
-                if item != positive.itemID, !recent.contains(FeedbackJoiner.pair(user: positive.userID, item: item)) {
+                if item != positive.itemID, !recent.contains(FeedbackJoiner.pair(user: user, item: HashScheme.id(item))) {
                     drawn = candidate
                     break
                 }

@@ -35,16 +35,19 @@ public struct FeatureVector: Sendable {
     }
 }
 
-/// Turns events into hashed feature vectors, exactly as Schemas/model-export.md
-/// specifies, so a trainer can recompute them from raw events:
+/// Turns events into hashed feature vectors, exactly as Schemas/README.md
+/// ("Feature hashing") specifies, so a trainer can recompute them from raw
+/// events. With `id(s) = xxh64(utf8(s), 0)` (the event's ``BehaviorEvent/idHashes``)
+/// and `mix` = ``HashScheme/mix(_:seed:)``:
 ///
-/// - `ns(name) = xxh64(utf8(name), seed)` for a field's or a cross's name.
-/// - a string field: `xxh64(utf8(value), ns(field))`; an integer field
-///   (hour, weekday, price_bucket): `xxh64_u64(value, ns(field))`.
-/// - a cross `a*b`: `xxh64_u64(h_a · 0x9E3779B97F4A7C15 + h_b, ns("a*b"))` (wrapping).
+/// - `ns(name) = xxh64(utf8(name), seed)` for a field's or a cross's name (made once).
+/// - a string field: `mix(id(value), ns(field))`; the behaviour type:
+///   `mix(id(type name), ns("behavior"))`; an integer field (hour, weekday,
+///   price_bucket): `mix(value, ns(field))`.
+/// - a cross `a*b`: `mix(h_a · 0x9E3779B97F4A7C15 + h_b, ns("a*b"))` (wrapping).
 /// - the bias: `xxh64(utf8("bias"), seed)`, value 1.
-/// - context: a string value `v` of key `k`: `xxh64(utf8(v), xxh64(utf8(k), ns("ctx")))`,
-///   value 1; a number `x`: `xxh64(utf8(k), ns("ctx#"))`, value `x`.
+/// - context: a string value `v` of key `k`: `mix(id(v), mix(id(k), ns("ctx")))`,
+///   value 1; a number `x`: `mix(id(k), ns("ctx#"))`, value `x`.
 /// - index = hash mod `2^bits`; every other feature has value 1.
 public struct FeatureHasher: Sendable {
     public let space: FeatureSpace
@@ -76,8 +79,8 @@ public struct FeatureHasher: Sendable {
         contextSeed = XXHash64.hash("ctx", seed: space.seed)
         contextNumberSeed = XXHash64.hash("ctx#", seed: space.seed)
         biasIndex = Int(truncatingIfNeeded: XXHash64.hash("bias", seed: space.seed)) & mask
-        behaviorHashes = BehaviorType.allCases.map { XXHash64.hash($0.name, seed: namespace(.behavior)) }
-        let small = { (field: FeatureField, count: Int) in (0..<count).map { XXHash64.hash(UInt64($0), seed: namespace(field)) } }
+        behaviorHashes = BehaviorType.allCases.map { HashScheme.mix(HashScheme.id($0.name), seed: namespace(.behavior)) }
+        let small = { (field: FeatureField, count: Int) in (0..<count).map { HashScheme.mix(UInt64($0), seed: namespace(field)) } }
         hourHashes = small(.hour, 24)
         weekdayHashes = small(.weekday, 7)
         priceBucketHashes = small(.priceBucket, 65)
@@ -106,17 +109,17 @@ public struct FeatureHasher: Sendable {
                 guard let first = hash(cross.first, seed: cross.firstSeed),
                       let second = hash(cross.second, seed: cross.secondSeed)
                 else { continue }
-                vector.append(index(XXHash64.hash(first &* 0x9E37_79B9_7F4A_7C15 &+ second, seed: cross.seed)), 1)
+                vector.append(index(HashScheme.mix(first &* 0x9E37_79B9_7F4A_7C15 &+ second, seed: cross.seed)), 1)
             }
         }
         guard space.includeContext else { return }
         for entry in event.context {
             switch entry.value {
             case .string(let value):
-                let keySeed = XXHash64.hash(entry.key, seed: contextSeed)
-                vector.append(index(XXHash64.hash(value, seed: keySeed)), 1)
+                let keySeed = HashScheme.mix(HashScheme.id(entry.key), seed: contextSeed)
+                vector.append(index(HashScheme.mix(HashScheme.id(value), seed: keySeed)), 1)
             case .number(let value):
-                vector.append(index(XXHash64.hash(entry.key, seed: contextNumberSeed)), value)
+                vector.append(index(HashScheme.mix(HashScheme.id(entry.key), seed: contextNumberSeed)), value)
             }
         }
     }
@@ -125,17 +128,17 @@ public struct FeatureHasher: Sendable {
     /// when the event lacks the field.
     private func fieldHash(_ field: FeatureField, of event: BehaviorEvent, seed: UInt64) -> UInt64? {
         switch field {
-        case .user: return XXHash64.hash(event.userID, seed: seed)
-        case .item: return XXHash64.hash(event.itemID, seed: seed)
-        case .category: return event.categoryID.map { XXHash64.hash($0, seed: seed) }
+        case .user: return HashScheme.mix(event.idHashes.user, seed: seed)
+        case .item: return HashScheme.mix(event.idHashes.item, seed: seed)
+        case .category: return event.idHashes.category.map { HashScheme.mix($0, seed: seed) }
         case .behavior: return behaviorHashes[Int(event.type.rawValue)]
-        case .session: return event.sessionID.map { XXHash64.hash($0, seed: seed) }
+        case .session: return event.idHashes.session.map { HashScheme.mix($0, seed: seed) }
         case .hour: return hourHashes[EventTime.hourOfDay(event.timestamp)]
         case .weekday: return weekdayHashes[EventTime.dayOfWeek(event.timestamp)]
         case .priceBucket:
             return event.price.map { price in
                 let bucket = EventTime.priceBucket(price)
-                return bucket < priceBucketHashes.count ? priceBucketHashes[bucket] : XXHash64.hash(UInt64(bucket), seed: seed)
+                return bucket < priceBucketHashes.count ? priceBucketHashes[bucket] : HashScheme.mix(UInt64(bucket), seed: seed)
             }
         }
     }

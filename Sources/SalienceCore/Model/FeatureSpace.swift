@@ -39,7 +39,7 @@ public struct FeatureSpace: Hashable, Sendable {
     public var includeContext: Bool
     /// The model has `2^bits` weights. Default: 20.
     public var bits: Int
-    /// Seed of every feature hash. Default: `0x5A11_E4CE`.
+    /// Seed of every feature namespace (Schemas/README.md, "Hashing"). Default: `0x5A11_E4CE`.
     public var seed: UInt64
 
     public init(

@@ -4,12 +4,14 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 5: a state is
-///               full or a change set, checkpoints are generations of a
-///               full state and change sets; since 4 the state holds the
+/// 8       2     format version, little-endian (currently 6: ids are
+///               hashed once and keys derived by mixing, Schemas/README.md
+///               "Hashing"; since 5 a state is full or a change set,
+///               checkpoints are generations of a full state and change
+///               sets; since 4 the state holds the
 ///               keep-rate controller; since 3 tables hold only their
 ///               written slots, in slot order; since 2 a checkpoint's
-///               payload is zlib-compressed; versions 1 to 4 are refused)
+///               payload is zlib-compressed; versions 1 to 5 are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload
@@ -17,7 +19,7 @@
 /// ```
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
-    public static let formatVersion: UInt16 = 5
+    public static let formatVersion: UInt16 = 6
     /// Bytes before the payload: magic, version, fingerprint, payload length.
     public static let headerSize = 26
     static let trailerSize = 4
