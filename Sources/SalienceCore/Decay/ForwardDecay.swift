@@ -42,19 +42,19 @@ public struct ForwardDecay: Sendable, Equatable {
         }
         let exponent = lambda * (time - landmark)
         guard exponent > Self.rescaleExponent else { return 1 }
-        let factor = exp(-exponent)
+        let factor = PortableMath.exp(-exponent)
         setLandmark(time)
         return factor
     }
 
     /// What an event at `time` adds.
     public func weight(at time: Double) -> Double {
-        lambda == 0 ? 1 : exp(lambda * (time - landmark))
+        lambda == 0 ? 1 : PortableMath.exp(lambda * (time - landmark))
     }
 
     /// What a sum is multiplied with to be read at `time`.
     public func normalizer(at time: Double) -> Double {
-        lambda == 0 ? 1 : exp(-lambda * (time - landmark))
+        lambda == 0 ? 1 : PortableMath.exp(-lambda * (time - landmark))
     }
 
     mutating func setLandmark(_ time: Double) {

@@ -32,7 +32,7 @@ public struct ImportanceEstimator: Sendable {
         hasher = FeatureHasher(space: configuration.features)
         labels = BehaviorType.allCases.map { configuration.label(of: $0) }
         expertWeights = BehaviorType.allCases.map { configuration.useExpertWeights ? configuration.expertWeights[$0] ?? 1 : 1 }
-        logClassBalanceBeta = log(configuration.classBalanceBeta)
+        logClassBalanceBeta = PortableMath.log(configuration.classBalanceBeta)
         state = EstimatorState(configuration: configuration)
         if configuration.labels.policy != .perEvent {
             joiner = FeedbackJoiner(configuration: configuration.labels, features: configuration.features, ftrl: configuration.ftrl)
@@ -247,9 +247,9 @@ public struct ImportanceEstimator: Sendable {
             )
         }
         let popularity = configuration.usePopularityDebiasing
-            ? pow(itemFrequency / (state.itemFrequencyMean.mean ?? itemFrequency), -configuration.popularityExponent) : 1
+            ? PortableMath.pow(itemFrequency / (state.itemFrequencyMean.mean ?? itemFrequency), -configuration.popularityExponent) : 1
         let userDamping = configuration.useUserDamping
-            ? pow(userFrequency / (state.userFrequencyMean.mean ?? userFrequency), -configuration.userDampingExponent) : 1
+            ? PortableMath.pow(userFrequency / (state.userFrequencyMean.mean ?? userFrequency), -configuration.userDampingExponent) : 1
         let objectiveRaw = expert * classBalance * popularity * userDamping * (validation ?? 1)
         state.objectiveMean.add(objectiveRaw, at: time, sharing: &normalizerDecay)
         let normalized = objectiveRaw / (state.objectiveMean.mean ?? objectiveRaw)
@@ -296,8 +296,8 @@ public struct ImportanceEstimator: Sendable {
     /// count-weighted mean over classes is 1 (the weights redistribute, they do
     /// not inflate, whatever the counts have grown to).
     static func classBalance(positive: Bool, negatives: Double, positives: Double, beta: Double, logBeta: Double) -> Double {
-        let effectiveNegative = (1 - beta) / -expm1(max(negatives, 1e-9) * logBeta)
-        let effectivePositive = (1 - beta) / -expm1(max(positives, 1e-9) * logBeta)
+        let effectiveNegative = (1 - beta) / -PortableMath.expm1(max(negatives, 1e-9) * logBeta)
+        let effectivePositive = (1 - beta) / -PortableMath.expm1(max(positives, 1e-9) * logBeta)
         let total = negatives + positives
         let mean = (negatives * effectiveNegative + positives * effectivePositive) / total
         return (positive ? effectivePositive : effectiveNegative) / mean

@@ -110,8 +110,11 @@ struct KeepRateController: Sendable, Equatable {
     static let lowerBounds: [Double] = {
         var bounds: [Double] = [0]
         for bucket in 1..<bucketCount {
-            let exponent = Double(lowestExponent) + Double(bucket - 1) / Double(bucketsPerOctave)
-            bounds.append(exp2(exponent))
+            // 2^(lowest + (bucket − 1)/2): an exact power of two, times √2
+            // (correctly rounded everywhere) for the upper half of an octave.
+            let steps = bucket - 1
+            let power = Double(sign: .plus, exponent: lowestExponent + steps / bucketsPerOctave, significand: 1)
+            bounds.append(steps % bucketsPerOctave == 0 ? power : power * 2.0.squareRoot())
         }
         bounds.append(.infinity)
         return bounds

@@ -28,7 +28,7 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public init(epsilon: Double, delta: Double, halfLife: Duration?, seed: UInt64) {
         precondition(epsilon > 0 && epsilon < 1 && delta > 0 && delta < 1, "ε and δ must lie in (0, 1)")
         width = Self.nextPowerOfTwo(Int((M_E / epsilon).rounded(.up)))
-        depth = max(1, Int(log(1 / delta).rounded(.up)))
+        depth = max(1, Int(PortableMath.log(1 / delta).rounded(.up)))
         decay = ForwardDecay(halfLife: halfLife)
         self.seed = seed
         cells = SlotTable(capacity: width * depth)

@@ -56,7 +56,7 @@ public struct LogQEstimator: Sendable, Equatable {
             }
             entry.lastSeen = step
             entries[index] = entry
-            return -log(max(entry.gapsSeen > 0 ? entry.meanGap : Double(step), 1))
+            return -PortableMath.log(max(entry.gapsSeen > 0 ? entry.meanGap : Double(step), 1))
         }
     }
 
@@ -70,7 +70,7 @@ public struct LogQEstimator: Sendable, Equatable {
     public func logQ(_ key: UInt64) -> Double {
         let entry = entries[bucket(key)]
         let gap = entry.gapsSeen > 0 ? entry.meanGap : Double(max(step, 1))
-        return -log(max(gap, 1))
+        return -PortableMath.log(max(gap, 1))
     }
 
     @inline(__always)

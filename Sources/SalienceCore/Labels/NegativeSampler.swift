@@ -77,7 +77,7 @@ struct NegativeSampler: Sendable {
                 skipped += 1
                 continue
             }
-            emit(negative(index: index, item: tableItems[drawn], logQ: log(table.probabilities[drawn]), for: positive))
+            emit(negative(index: index, item: tableItems[drawn], logQ: PortableMath.log(table.probabilities[drawn]), for: positive))
         }
         return skipped
     }
@@ -106,7 +106,7 @@ struct NegativeSampler: Sendable {
     private mutating func rebuild() {
         let top = mostPopular()
         tableItems = top.map(\.0)
-        tableWeights = top.map { pow($0.1, configuration.popularityPower) }
+        tableWeights = top.map { PortableMath.pow($0.1, configuration.popularityPower) }
         table = tableWeights.reduce(0, +) > 0 ? AliasTable(weights: tableWeights) : nil
     }
 }

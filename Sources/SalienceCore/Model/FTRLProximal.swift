@@ -140,7 +140,7 @@ public struct FTRLProximal: Sendable, Equatable {
     /// The logistic function, with its argument clipped to ±35.
     public static func sigmoid(_ value: Double) -> Double {
         let clipped = min(max(value, -35), 35)
-        return 1 / (1 + exp(-clipped))
+        return 1 / (1 + PortableMath.exp(-clipped))
     }
 }
 

@@ -23,8 +23,8 @@ public struct ProgressiveMetrics: Sendable, Equatable {
     public mutating func record(prediction: Double, label: Double, at time: Double) {
         let clipped = min(max(prediction, 1e-15), 1 - 1e-15)
         // One logarithm for the usual 0/1 label (the same value the general form gives).
-        let loss = label == 1 ? -log(clipped) : label == 0 ? -log(1 - clipped)
-            : -(label * log(clipped) + (1 - label) * log(1 - clipped))
+        let loss = label == 1 ? -PortableMath.log(clipped) : label == 0 ? -PortableMath.log(1 - clipped)
+            : -(label * PortableMath.log(clipped) + (1 - label) * PortableMath.log(1 - clipped))
         events += 1
         logLossTotal += loss
         recentLogLoss.add(loss, at: time)
