@@ -15,7 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             core: Salience's decoder against Foundation's JSONDecoder on the same events, \
             the estimator alone, and checkpoint size as distinct ids grow. \
-            pipeline: `salience run` end to end on the embedded broker against \
+            pipeline: `salience run` end to end on the embedded broker (output.format protobuf, \
+            then json: --formats) against \
             `kcat -C | kcat -P` passthrough of the same stream on the same broker (needs kcat), \
             then event→sample latency (HDR histogram, input message timestamp to the sample's \
             delivery report) at half the steady-state throughput. memory: decode and estimate a \
@@ -52,6 +53,12 @@ struct BenchCommand: AsyncParsableCommand {
     ))
     var threads: [Int] = [1, 2]
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "output.format values the pipeline suite measures (json, protobuf), each in a run of its own at the first --threads count; the first gives the headline figures.",
+        valueName: "format"
+    ))
+    var formats: [String] = ["protobuf", "json"]
+
     @Option(name: .long, help: ArgumentHelp(
         "The Python peer the pipeline suite runs on the first --peer-events events of the same stream and broker; '' for none.",
         discussion: "Needs python3 with pip install -r Benchmarks/peers/requirements.txt (confluent-kafka, River); without them the peer is skipped, saying so.",
@@ -85,6 +92,9 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--threads expects distinct counts from 1 to 256")
         }
         guard memoryEvents >= 1_000_000 else { throw ValidationError("--memory-events expects at least 1000000") }
+        guard !formats.isEmpty, formats.allSatisfy({ SampleFormat(rawValue: $0) != nil }), Set(formats).count == formats.count else {
+            throw ValidationError("--formats expects distinct output formats among json and protobuf")
+        }
     }
 
     func run() async throws {
@@ -94,7 +104,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == "checkpoint" || suite == "all" { figures += try CheckpointBenchmark(files: checkpointData).run() }
         if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(
                 events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads,
-                pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents
+                formats: formats.compactMap(SampleFormat.init(rawValue:)), pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents
             ).run() }
         if json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
@@ -360,6 +370,8 @@ struct PipelineBenchmark {
     let latencyPartitions: Int32
     /// engine.threads values to measure; the first is the headline.
     let threads: [Int]
+    /// output.format values to measure at the first thread count; the first is the headline.
+    let formats: [SampleFormat]
     /// The Python peer's script, if it is to run.
     let pythonPeer: String?
     /// Events the peer handles.
@@ -415,6 +427,7 @@ struct PipelineBenchmark {
         configuration.estimator.features.bits = 18
         configuration.estimator.logQBucketBits = 16
         configuration.threads = threads[0]
+        configuration.sampleFormat = formats[0]
         // Each thread count runs over the same stream in a group of its own,
         // the first one (the headline figures) before the replay and the others after it.
         let (salienceSeconds, steadyRate) = try await measureRun(configuration, available: available, logger: logger)
@@ -447,6 +460,20 @@ struct PipelineBenchmark {
             scaling.append(("pipeline.threads_\(count).steady_events_per_s", rate, "events/s, steady state, engine.threads \(count)"))
             scaling.append(("pipeline.threads_\(count).steady_ratio", rate / kcatRate, "x kcat passthrough, steady state, engine.threads \(count)"))
         }
+        // The other formats at the headline thread count, each in topics of its own.
+        var formatRates = [(formats[0], steadyRate)]
+        for format in formats.dropFirst() {
+            var formatted = configuration
+            formatted.sampleFormat = format
+            formatted.samplesTopic = "samples-format-\(format.rawValue)"
+            formatted.deadLetterTopic = "dead-letters-format-\(format.rawValue)"
+            for topic in [formatted.samplesTopic, formatted.deadLetterTopic] { try cluster.createTopic(topic, partitions: partitions) }
+            formatRates.append((format, try await measureRun(formatted, available: available, logger: logger).steadyRate))
+        }
+        let formatFigures = formatRates.flatMap { format, rate in [
+            ("pipeline.format_\(format.rawValue).steady_events_per_s", rate, "events/s, steady state, output.format \(format.rawValue)"),
+            ("pipeline.format_\(format.rawValue).steady_ratio", rate / kcatRate, "x kcat passthrough, steady state, output.format \(format.rawValue)"),
+        ] }
         var peer: [(String, Double, String)] = []
         if let pythonPeer {
             let count = min(peerEvents, available)
@@ -473,7 +500,7 @@ struct PipelineBenchmark {
             ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
             ("pipeline.replay.sample_bytes", Double(replayedBytes), "bytes of sample JSON encoded by the replay"),
             ("pipeline.peak_rss_mib", peakResidentMiB(), "MiB (whole bench process, broker included)"),
-        ] + scaling + peer + latency
+        ] + formatFigures + scaling + peer + latency
     }
 
     /// Runs the Python peer over the first `count` events; its events/s, or
@@ -520,7 +547,7 @@ struct PipelineBenchmark {
     /// `salience run` over the whole events topic in a new group: seconds
     /// from start to the last sample, and events/s in the steady state.
     private func measureRun(_ configuration: PipelineConfiguration, available: Int, logger: Logger) async throws -> (seconds: Double, steadyRate: Double) {
-        FileHandle.standardError.write(Data("bench: salience run, engine.threads \(configuration.resolvedThreads)\n".utf8))
+        FileHandle.standardError.write(Data("bench: salience run, engine.threads \(configuration.resolvedThreads), output.format \(configuration.sampleFormat.rawValue)\n".utf8))
         var configuration = configuration
         configuration.group = "bench-\(UUID().uuidString.prefix(8))"
         let engine = try PipelineEngine(configuration: configuration, logger: logger)

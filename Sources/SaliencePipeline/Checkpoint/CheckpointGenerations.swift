@@ -86,7 +86,7 @@ public enum CheckpointGenerations {
     /// partitions) that `accept`s, read in one backward scan per
     /// checkpoint-topic partition; partitions the topic holds nothing of are absent.
     static func newest(
-        group: String, partitions: [KafkaTopicPartition], topic: String, topicPartitions: Int32, reader: PartitionReader,
+        group: String, partitions: [KafkaTopicPartition], topic: String, topicPartitions: Int32, reader: any PartitionReading,
         accept: @escaping (CheckpointManifest) -> Bool = { _ in true }
     ) throws -> [KafkaTopicPartition: Outcome] {
         let keys = Dictionary(uniqueKeysWithValues: partitions.map {

@@ -12,8 +12,8 @@ import SalienceKafka
 struct CheckpointWriter {
     private let configuration: PipelineConfiguration
     private let layout: TopicLayout
-    private let producer: KafkaProducer
-    private let reader: PartitionReader
+    private let producer: any RecordSink
+    private let reader: any PartitionReading
     private let deliveries: DeliveryAccounting
     private let fingerprint: UInt64
     private let logger: Logger
@@ -26,7 +26,7 @@ struct CheckpointWriter {
     private var fullDue: Set<KafkaTopicPartition> = []
 
     init(
-        configuration: PipelineConfiguration, layout: TopicLayout, producer: KafkaProducer, reader: PartitionReader,
+        configuration: PipelineConfiguration, layout: TopicLayout, producer: any RecordSink, reader: any PartitionReading,
         deliveries: DeliveryAccounting, logger: Logger
     ) {
         self.configuration = configuration

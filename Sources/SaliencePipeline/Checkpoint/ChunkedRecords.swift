@@ -37,7 +37,7 @@ enum ChunkedRecords {
         partitions: Int32,
         maxChunkBytes: Int,
         headers: [KafkaHeader] = [],
-        producer: KafkaProducer,
+        producer: any RecordSink,
         onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void
     ) throws {
         let count = chunks(bytes.count, maxChunkBytes: maxChunkBytes)
@@ -63,7 +63,7 @@ enum ChunkedRecords {
     /// Produces tombstones for the `chunks` chunks of record `name` under
     /// `key`, so a compacted topic drops them.
     static func delete(
-        key: String, name: String, chunks: Int, topic: String, partitions: Int32, producer: KafkaProducer,
+        key: String, name: String, chunks: Int, topic: String, partitions: Int32, producer: any RecordSink,
         onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void
     ) throws {
         let partition = partition(of: key, partitions: partitions)
@@ -89,7 +89,7 @@ enum ChunkedRecords {
         keys: Set<String>,
         topic: String,
         partitions: Int32,
-        reader: PartitionReader,
+        reader: any PartitionReading,
         settle: (String, Found, _ exhausted: Bool) -> Value?
     ) throws -> [String: Value] {
         var results: [String: Value] = [:]
@@ -190,7 +190,7 @@ extension ChunkedRecords {
     }
 
     /// Reads the whole partition that holds `key` and lists its records' chunks.
-    static func survey(key: String, topic: String, partitions: Int32, reader: PartitionReader) throws -> Survey {
+    static func survey(key: String, topic: String, partitions: Int32, reader: any PartitionReading) throws -> Survey {
         let location = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
         let low = try reader.watermarks(location).low
         let high = try reader.end(location)

@@ -1,10 +1,36 @@
 import Logging
 import SalienceKafka
 
-/// Reads chosen offset ranges of partitions with a private consumer outside
-/// any group: the newest checkpoint, the last sample already written. It
-/// never commits and never joins the live group.
-final class PartitionReader {
+/// Reads chosen offset ranges of partitions: the newest checkpoint, the last
+/// sample already written. A ``PartitionReader`` on a broker in the engine,
+/// an in-memory log in tests.
+protocol PartitionReading: AnyObject {
+    /// The low and high watermarks the broker reports.
+    func watermarks(_ partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64)
+    /// The offset after the partition's last message.
+    func end(_ partition: KafkaTopicPartition) throws -> Int64
+    func read(_ partition: KafkaTopicPartition, _ range: Range<Int64>) throws -> [KafkaConsumerMessage]
+}
+
+extension PartitionReading {
+    /// Visits windows of the partition from the newest message back to the
+    /// oldest, each newest-first, until `visit` returns `true`.
+    func scanBackward(_ partition: KafkaTopicPartition, window: Int64 = 64, _ visit: ([KafkaConsumerMessage]) throws -> Bool) throws {
+        let low = try watermarks(partition).low
+        var upper = try end(partition)
+        var size = window
+        while upper > low {
+            let lower = max(low, upper - size)
+            if try visit(try read(partition, lower..<upper).reversed()) { return }
+            upper = lower
+            size = min(size * 2, 4096)
+        }
+    }
+}
+
+/// Reads partitions with a private consumer outside any group. It never
+/// commits and never joins the live group.
+final class PartitionReader: PartitionReading {
     private let consumer: KafkaConsumer
     private let timeout: Duration
 
@@ -52,8 +78,6 @@ final class PartitionReader {
         return max(last + 1, ends[partition]!)
     }
 
-    /// Messages with offsets in `range`, in offset order (gaps, as after
-    /// compaction, are skipped).
     func read(_ partition: KafkaTopicPartition, _ range: Range<Int64>) throws -> [KafkaConsumerMessage] {
         guard !range.isEmpty else { return [] }
         try consumer.assign([KafkaTopicPartitionOffset(partition, offset: range.lowerBound)])
@@ -76,19 +100,5 @@ final class PartitionReader {
             }
         }
         return messages
-    }
-
-    /// Visits windows of the partition from the newest message back to the
-    /// oldest, each newest-first, until `visit` returns `true`.
-    func scanBackward(_ partition: KafkaTopicPartition, window: Int64 = 64, _ visit: ([KafkaConsumerMessage]) throws -> Bool) throws {
-        let low = try watermarks(partition).low
-        var upper = try end(partition)
-        var size = window
-        while upper > low {
-            let lower = max(low, upper - size)
-            if try visit(try read(partition, lower..<upper).reversed()) { return }
-            upper = lower
-            size = min(size * 2, 4096)
-        }
     }
 }

@@ -10,11 +10,11 @@ import SalienceKafka
 struct PartitionRestorer {
     private let configuration: PipelineConfiguration
     private let layout: TopicLayout
-    private let reader: PartitionReader
+    private let reader: any PartitionReading
     private let statistics: PipelineStatistics
     private let logger: Logger
 
-    init(configuration: PipelineConfiguration, layout: TopicLayout, reader: PartitionReader, statistics: PipelineStatistics, logger: Logger) {
+    init(configuration: PipelineConfiguration, layout: TopicLayout, reader: any PartitionReading, statistics: PipelineStatistics, logger: Logger) {
         self.configuration = configuration
         self.layout = layout
         self.reader = reader

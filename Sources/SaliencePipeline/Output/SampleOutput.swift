@@ -9,7 +9,7 @@ import SalienceKafka
 struct SampleOutput {
     private let samplesTopic: String
     private let deadLetterTopic: String
-    private let producer: KafkaProducer
+    private let producer: any RecordSink
     private let deliveries: DeliveryAccounting
     private var encoder: any SampleEncoder
     /// The `salience.sample.format` header, made once.
@@ -17,7 +17,7 @@ struct SampleOutput {
     private var key: [UInt8] = []
     private var headers: [KafkaHeader] = []
 
-    init(configuration: PipelineConfiguration, producer: KafkaProducer, deliveries: DeliveryAccounting) {
+    init(configuration: PipelineConfiguration, producer: any RecordSink, deliveries: DeliveryAccounting) {
         samplesTopic = configuration.samplesTopic
         deadLetterTopic = configuration.deadLetterTopic
         self.producer = producer

@@ -1,0 +1,13 @@
+import SalienceKafka
+
+/// Where the output stage and the checkpoint writer send records: the
+/// engine thread's ``KafkaProducer``, or an in-memory log in tests, so each
+/// part is tested without a broker.
+protocol RecordSink: Sendable {
+    /// Queues `message`; `handler` gets its delivery report.
+    func send(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws
+    /// Queues `message`; `onDelivery` gets its delivery report.
+    func send(_ message: KafkaProducerMessage, onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void) throws
+}
+
+extension KafkaProducer: RecordSink {}
