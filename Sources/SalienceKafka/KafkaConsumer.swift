@@ -161,6 +161,7 @@ public final class KafkaConsumer: Sendable {
             logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions)"])
             let starts = Dictionary(handler.assigned(partitions).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { _, last in last })
             rebalance.assign(startingAt: starts, logger: logger)
+            if handler.pausesAssigned { rebalance.pause(logger: logger) }
         case .revoked:
             logger.info("partitions revoked", metadata: ["kafka.partitions": "\(partitions)"])
             revocations.record(partitions)

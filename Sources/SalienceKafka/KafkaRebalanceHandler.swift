@@ -12,11 +12,20 @@ public struct KafkaRebalanceHandler: Sendable {
     /// this runs, so it may checkpoint and commit them.
     public var revoked: @Sendable ([KafkaTopicPartition]) -> Void
 
+    /// Whether newly assigned partitions are paused as they are assigned, so
+    /// the owner can restore their state after ``KafkaConsumer/poll(maxMessages:timeout:)``
+    /// returns — rather than inside the callback — and then
+    /// ``KafkaConsumer/seek(_:timeout:)`` and ``KafkaConsumer/resume(_:)``
+    /// them. Default: `false`.
+    public var pausesAssigned: Bool
+
     public init(
         assigned: @escaping @Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartitionOffset],
-        revoked: @escaping @Sendable ([KafkaTopicPartition]) -> Void
+        revoked: @escaping @Sendable ([KafkaTopicPartition]) -> Void,
+        pausesAssigned: Bool = false
     ) {
         self.assigned = assigned
         self.revoked = revoked
+        self.pausesAssigned = pausesAssigned
     }
 }

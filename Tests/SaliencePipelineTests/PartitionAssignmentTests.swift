@@ -65,4 +65,24 @@ import Testing
         let again = #expect(throws: PartitionAssignment.InvalidTransition.self) { try assignment.revoke([zero]) }
         #expect(again?.description == "events/0: cannot revoke a partition that is revoking")
     }
+
+    /// Assigned partitions wait, in order, for the loop to restore them after
+    /// the poll; one revoked before that is abandoned (never revoked: it has
+    /// nothing to checkpoint), and can be assigned again.
+    @Test func assignedPartitionsAwaitTheirRestoreAndCanBeAbandoned() throws {
+        var assignment = PartitionAssignment()
+        try assignment.assign([one, zero])
+        #expect(assignment.awaitingRestore == [one, zero])
+        let unrestored = #expect(throws: PartitionAssignment.InvalidTransition.self) { try assignment.revoke([zero]) }
+        #expect(unrestored?.description == "events/0: cannot revoke a partition that is assigned")
+        try assignment.restored(one, writtenThrough: nil)
+        #expect(assignment.awaitingRestore == [zero])
+        try assignment.abandon(zero)
+        #expect(assignment.awaitingRestore.isEmpty)
+        #expect(assignment.phases == [one: .live])
+        let live = #expect(throws: PartitionAssignment.InvalidTransition.self) { try assignment.abandon(one) }
+        #expect(live?.description == "events/1: cannot abandon a partition that is live")
+        try assignment.assign([zero])
+        #expect(assignment.awaitingRestore == [zero])
+    }
 }

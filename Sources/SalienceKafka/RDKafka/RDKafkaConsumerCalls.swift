@@ -168,6 +168,14 @@ struct RDKafkaRebalance {
         }
     }
 
+    /// Pauses the assigned partitions just taken, before any of their messages is fetched.
+    func pause(logger: Logger) {
+        let err = rd_kafka_pause_partitions(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.error("pausing the assigned partitions failed", metadata: ["kafka.error": "\(KafkaError.from(err, context: "pause assigned"))"])
+        }
+    }
+
     /// Gives up the revoked partitions (all of them after a failure).
     func unassign(logger: Logger) {
         if case .revoked = event, cooperative {

@@ -8,10 +8,13 @@ import Synchronization
 /// loop that wires the parts — poll, hand each message to its
 /// ``PartitionTask``, send what it releases through ``SampleOutput``,
 /// checkpoint through ``CheckpointWriter`` (in the open transaction, under
-/// `transactional`), and on assignment restore through
+/// `transactional`), and restore newly assigned partitions through
 /// ``PartitionRestorer``. It lives on its thread: librdkafka calls the
 /// rebalance handler from inside `poll`, on that same thread, so the tasks are
-/// never touched concurrently.
+/// never touched concurrently. The handler only records an assignment (the
+/// consumer pauses the partitions); the loop restores them after the poll
+/// returns, then seeks and resumes them. A revocation checkpoints inside the
+/// handler, as the group requires before it moves the partitions.
 final class EngineLoop: @unchecked Sendable {
     private let configuration: PipelineConfiguration
     private let statistics: PipelineStatistics
@@ -34,7 +37,6 @@ final class EngineLoop: @unchecked Sendable {
     private var checkpoints: CheckpointWriter
     private let restorer: PartitionRestorer
     private var transactionOpen = false
-    private var restoreFailure: (any Error)?
     /// What the current batch handled, published to `statistics` and `metrics` once per batch.
     private var handled = HandledCounts()
 
@@ -97,8 +99,12 @@ final class EngineLoop: @unchecked Sendable {
             configuration: consumerConfiguration,
             // Weak: the consumer is owned by this loop, and a strong capture would keep both alive.
             rebalanceHandler: KafkaRebalanceHandler(
-                assigned: { [weak self] partitions in self?.assign(partitions) ?? [] },
-                revoked: { [weak self] partitions in self?.revoke(partitions) }
+                assigned: { [weak self] partitions in
+                    self?.assign(partitions)
+                    return []
+                },
+                revoked: { [weak self] partitions in self?.revoke(partitions) },
+                pausesAssigned: true
             ),
             logger: logger
         )
@@ -116,7 +122,6 @@ final class EngineLoop: @unchecked Sendable {
             while !stopRequested() {
                 let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
                 observeLoopTurn()
-                if let restoreFailure { throw restoreFailure }
                 defer { publishHandled() }
                 for message in messages {
                     guard assignment.accepts(message.topicPartition), let task = tasks[message.topicPartition] else { continue }
@@ -134,6 +139,8 @@ final class EngineLoop: @unchecked Sendable {
                     }
                 }
                 try throwDeliveryFailure()
+                // After the batch: its messages of these partitions were fetched before they were paused.
+                try restoreAssigned()
             }
             logger.info("pipeline stopping: draining, checkpointing, committing")
             try checkpoint(Array(tasks.values))
@@ -283,39 +290,51 @@ final class EngineLoop: @unchecked Sendable {
 
     // MARK: Rebalance
 
-    /// Restores a task per partition and returns where each starts.
-    private func assign(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartitionOffset] {
+    /// Records the partitions the group assigned (paused by the consumer
+    /// until ``restoreAssigned()``).
+    private func assign(_ partitions: [KafkaTopicPartition]) {
         metrics.partitionsAssigned.increment(by: Int64(partitions.count))
         for partition in partitions { partitionGauges[partition] = metrics.gauges(for: partition) }
         statistics.update {
             $0.rebalances += 1
             $0.assignedPartitions = (Set($0.assignedPartitions).union(partitions.map(\.description))).sorted()
         }
-        var starts: [KafkaTopicPartitionOffset] = []
         do {
             try assignment.assign(partitions)
-            if configuration.delivery == .exactlyOnce {
-                // Where the output stands is read from the output topics: this
-                // process's own samples still in flight (a revocation whose
-                // checkpoint could not flush them, say while a broker was
-                // down) must land first, or they would be written again.
-                try producer.flush(timeout: configuration.shutdownTimeout)
-            }
+        } catch {
+            logger.error("partition state out of step with the assignment", metadata: ["salience.error": "\(error)"])
+        }
+        health.update(member: member) { $0.assigned = true }
+    }
+
+    /// Restores a task per partition assigned since the last turn, then
+    /// moves each to where its checkpoint left off and resumes it. A failure
+    /// stops the loop rather than start a partition from a state that would
+    /// break the guarantee.
+    private func restoreAssigned() throws {
+        let partitions = assignment.awaitingRestore
+        guard !partitions.isEmpty else { return }
+        if configuration.delivery == .exactlyOnce {
+            // Where the output stands is read from the output topics: this
+            // process's own samples still in flight (a revocation whose
+            // checkpoint could not flush them, say while a broker was
+            // down) must land first, or they would be written again.
+            try producer.flush(timeout: configuration.shutdownTimeout)
+        }
+        var starts: [KafkaTopicPartitionOffset] = []
+        do {
             for (partition, task) in try restorer.restore(partitions) {
                 tasks[partition] = task
                 try assignment.restored(partition, writtenThrough: task.outputWrittenThrough)
                 if let offset = task.nextOffset { starts.append(KafkaTopicPartitionOffset(partition, offset: offset)) }
             }
         } catch {
-            // Stop rather than start a partition from a state that would break the guarantee.
-            restoreFailure = error
             logger.error("cannot restore partitions", metadata: ["salience.partitions": "\(partitions)", "salience.error": "\(error)"])
+            throw error
         }
-        health.update(member: member) {
-            $0.assigned = true
-            $0.partitions = tasks.count
-        }
-        return starts
+        if !starts.isEmpty { try consumer.seek(starts, timeout: configuration.shutdownTimeout) }
+        try consumer.resume(partitions)
+        health.update(member: member) { $0.partitions = tasks.count }
     }
 
     /// Checkpoints and commits the partitions before giving them up.
@@ -326,6 +345,9 @@ final class EngineLoop: @unchecked Sendable {
         }
         let held = partitions.filter { tasks[$0] != nil }
         do {
+            for partition in partitions where tasks[partition] == nil && assignment.phases[partition] == .assigned {
+                try assignment.abandon(partition)
+            }
             try assignment.revoke(held)
             try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : held.compactMap { tasks[$0] })
         } catch {

@@ -5,10 +5,12 @@ import SalienceKafka
 /// ```
 /// assigned ──restored──▶ suppressing ──input passes what was written──▶ live
 ///    │                      │                                            │
-///    └──────────────────────┴──────────────revoked──────▶ revoking ◀─────┘
+///    │                      └──────────────revoked──────▶ revoking ◀─────┘
+///    └──revoked before restored──▶ (given up)
 /// ```
 ///
-/// `assigned` lasts while the restorer reads the checkpoint; `suppressing`
+/// `assigned` lasts from the assignment (the partition paused) until the
+/// loop has restored it after the poll that assigned it; `suppressing`
 /// (exactly-once only) while the partition re-reads input whose samples or
 /// dead letters are already in the output, so nothing is written twice;
 /// `revoking` while its last checkpoint is written. The loop asks it what a
@@ -39,6 +41,9 @@ struct PartitionAssignment {
     private(set) var phases: [KafkaTopicPartition: Phase] = [:]
     /// Suppressing partitions: the last input offset whose output was already written.
     private var suppressedThrough: [KafkaTopicPartition: Int64] = [:]
+    /// Partitions assigned and not yet restored, in assignment order: what
+    /// the loop restores after the poll that assigned them.
+    private(set) var awaitingRestore: [KafkaTopicPartition] = []
 
     /// Partitions in `phase`.
     func count(_ phase: Phase) -> Int { phases.values.reduce(0) { $0 + ($1 == phase ? 1 : 0) } }
@@ -49,6 +54,7 @@ struct PartitionAssignment {
             throw InvalidTransition(partition: partition, from: phases[partition], event: "assign")
         }
         for partition in partitions { phases[partition] = .assigned }
+        awaitingRestore += partitions
     }
 
     /// `partition` is restored; input up to `writtenThrough` (if any) already
@@ -57,6 +63,7 @@ struct PartitionAssignment {
         guard phases[partition] == .assigned else {
             throw InvalidTransition(partition: partition, from: phases[partition], event: "finish restoring")
         }
+        awaitingRestore.removeAll { $0 == partition }
         if let writtenThrough, writtenThrough >= 0 {
             phases[partition] = .suppressing
             suppressedThrough[partition] = writtenThrough
@@ -83,9 +90,20 @@ struct PartitionAssignment {
         return true
     }
 
-    /// The group is taking `partitions` back: each must be held.
+    /// The group took back `partition` before it was restored: it is given
+    /// up at once (nothing of it was handled, so there is nothing to checkpoint).
+    mutating func abandon(_ partition: KafkaTopicPartition) throws(InvalidTransition) {
+        guard phases[partition] == .assigned else {
+            throw InvalidTransition(partition: partition, from: phases[partition], event: "abandon")
+        }
+        phases[partition] = nil
+        awaitingRestore.removeAll { $0 == partition }
+    }
+
+    /// The group is taking `partitions` back: each must be held and restored
+    /// (an unrestored one is ``abandon(_:)``ed instead).
     mutating func revoke(_ partitions: [KafkaTopicPartition]) throws(InvalidTransition) {
-        for partition in partitions where phases[partition] == nil || phases[partition] == .revoking {
+        for partition in partitions where phases[partition] == nil || phases[partition] == .revoking || phases[partition] == .assigned {
             throw InvalidTransition(partition: partition, from: phases[partition], event: "revoke")
         }
         for partition in partitions { phases[partition] = .revoking }
