@@ -46,6 +46,13 @@ import Testing
         message.headers.first { $0.key == key }?.value.map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A checkpoint writer sending to `log` and reading it back.
+    static func writer(_ configuration: PipelineConfiguration, _ log: InMemoryRecordLog) -> CheckpointWriter {
+        CheckpointWriter(
+            configuration: configuration, layout: layout, producer: log, reader: log, deliveries: accounting(), logger: Logger(label: "test")
+        )
+    }
+
     static func accounting() -> DeliveryAccounting {
         DeliveryAccounting(statistics: PipelineStatistics(), metrics: PipelineMetrics(factory: TestMetrics()))
     }
@@ -116,10 +123,7 @@ import Testing
     @Test func checkpointsAreGenerationsThatRestoreAlsoFromACompactedTopic() throws {
         let configuration = Self.configuration()
         let log = InMemoryRecordLog()
-        var writer = CheckpointWriter(
-            configuration: configuration, layout: Self.layout, producer: log, reader: log, deliveries: Self.accounting(),
-            logger: Logger(label: "test")
-        )
+        var writer = Self.writer(configuration, log)
         let task = Self.task(configuration)
         var states: [[UInt8]] = []
         var offset: Int64 = 0
@@ -198,10 +202,7 @@ import Testing
     @Test func anEvictedFullStateIsReportedAndWrittenAgain() throws {
         let configuration = Self.configuration()
         let log = InMemoryRecordLog()
-        var writer = CheckpointWriter(
-            configuration: configuration, layout: Self.layout, producer: log, reader: log, deliveries: Self.accounting(),
-            logger: Logger(label: "test")
-        )
+        var writer = Self.writer(configuration, log)
         let task = Self.task(configuration)
         for offset in 0..<300 {
             _ = task.handle(Self.message(Self.events[offset].jsonBytes, offset: Int64(offset)), decoder: EventDecoder())

@@ -46,17 +46,28 @@ public enum PortableMath {
 
     /// The natural logarithm; NaN below 0, −∞ at 0.
     public static func log(_ x: Double) -> Double {
-        if x.isNaN || x == .infinity { return x }
-        if x < 0 { return .nan }
-        if x == 0 { return -.infinity }
-        // x = m · 2^e with m in [√2/2, √2), both exact.
-        var e = Int(x.exponent)
-        var m = x.significand
-        if m > 1.41421356237309504880 {
-            m *= 0.5
-            e += 1
+        var bits = x.bitPattern
+        var e = 0
+        if bits >= 0x7FF0_0000_0000_0000 || bits < 0x0010_0000_0000_0000 {
+            // Negative, zero, subnormal, infinite or NaN.
+            if x.isNaN || x == .infinity { return x }
+            if x < 0 { return .nan }
+            if x == 0 { return -.infinity }
+            bits = (x * 0x1p54).bitPattern
+            e = -54
         }
-        let f = m - 1
+        // x = m · 2^e with m in [√2/2, √2), both exact: the exponent field,
+        // and the significand with the exponent of 1 (or ½ past √2).
+        e += Int(bits >> 52) - 1023
+        var significand = bits & 0x000F_FFFF_FFFF_FFFF
+        if significand > 0x6_A09E_667F_3BCD {
+            // m = 1.significand ≥ √2: halve it.
+            significand |= 0x3FE0_0000_0000_0000
+            e += 1
+        } else {
+            significand |= 0x3FF0_0000_0000_0000
+        }
+        let f = Double(bitPattern: significand) - 1
         let s = f / (2 + f)
         let z = s * s
         let w = z * z
@@ -69,11 +80,13 @@ public enum PortableMath {
         return k * ln2High - ((halfSquare - (s * (halfSquare + r) + k * ln2Low)) - f)
     }
 
-    /// `e^x − 1`, accurate also where `e^x` is close to 1 (Kahan's form:
-    /// `(u − 1) · x / log u` with `u = e^x`).
+    /// `e^x − 1`, accurate also where `e^x` is close to 1 (there, Kahan's
+    /// form `(u − 1) · x / log u` with `u = e^x`; beyond |x| = ½, where
+    /// `u − 1` loses at most two bits, plainly `u − 1`).
     public static func expm1(_ x: Double) -> Double {
         if x.isNaN { return x }
         if abs(x) < 0x1p-26 { return x + 0.5 * x * x }
+        if abs(x) > 0.5 { return exp(x) - 1 }
         let u = exp(x)
         if u == 1 { return x }
         let v = u - 1
@@ -92,10 +105,17 @@ public enum PortableMath {
     }
 
     /// `y · 2^k`, exact unless the result is subnormal.
+    @inline(__always)
     private static func scaled(_ y: Double, byPowerOfTwo k: Int) -> Double {
-        if k > 1023 { return y * 2 * Double(sign: .plus, exponent: k - 1, significand: 1) }
-        if k >= -1021 { return y * Double(sign: .plus, exponent: k, significand: 1) }
+        if k > 1023 { return y * 2 * powerOfTwo(k - 1) }
+        if k >= -1021 { return y * powerOfTwo(k) }
         // Scale in two steps so that only the last one rounds into the subnormals.
-        return y * Double(sign: .plus, exponent: k + 1000, significand: 1) * 0x1p-1000
+        return y * powerOfTwo(k + 1000) * 0x1p-1000
+    }
+
+    /// `2^k` for `k` in −1022…1023.
+    @inline(__always)
+    private static func powerOfTwo(_ k: Int) -> Double {
+        Double(bitPattern: UInt64(k + 1023) << 52)
     }
 }
