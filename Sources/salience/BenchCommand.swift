@@ -72,6 +72,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Events (all-distinct users and items) in the memory suite.")
     var memoryEvents: Int = 10_000_000
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A broker the memory suite writes its partition's checkpoint to and restores it from, timed; '' for none.",
+        discussion: "The embedded broker keeps about 5 MiB per partition, too little for that checkpoint. The suite creates a topic of its own (the broker must support CreateTopics: Tansu, Kafka).",
+        valueName: "host:port"
+    ))
+    var restoreBootstrap: String = ""
+
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
         "Taobao UserBehavior CSV files the checkpoint suite streams, in order.",
         valueName: "file"
@@ -100,7 +107,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         var figures: [(String, Double, String)] = []
         if suite == "core" || suite == "all" { figures += CoreBenchmark().run() }
-        if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents).run() }
+        if suite == "memory" || suite == "all" { figures += try MemoryBenchmark(events: memoryEvents, restoreBootstrap: restoreBootstrap.isEmpty ? nil : restoreBootstrap).run() }
         if suite == "checkpoint" || suite == "all" { figures += try CheckpointBenchmark(files: checkpointData).run() }
         if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(
                 events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads,
@@ -325,6 +332,8 @@ struct CheckpointBenchmark {
 /// new: the estimator's memory must not grow with the number of ids.
 struct MemoryBenchmark {
     let events: Int
+    /// A broker to write the checkpoint to and restore it from, or `nil`.
+    let restoreBootstrap: String?
 
     func run() throws -> [(String, Double, String)] {
         FileHandle.standardError.write(Data("bench: \(events) events, all users and items distinct\n".utf8))
@@ -351,7 +360,8 @@ struct MemoryBenchmark {
             restoredEvents = try ImportanceEstimator(configuration: estimator.configuration, restoring: CheckpointPart.state(of: part.bytes)).eventsProcessed
         }
         precondition(restoredEvents == Int64(events), "the restored estimator has seen every event")
-        return [
+        let fromBroker = try restoreBootstrap.map { try restoreFromBroker(estimator, bootstrap: $0) } ?? []
+        return fromBroker + [
             ("memory.events", Double(events), "events, every user and item distinct"),
             ("memory.checkpoint_bytes", Double(part.bytes.count), "bytes of this partition's full checkpoint as stored"),
             ("memory.restore_seconds", restore, "s to decompress and decode it (not counting reading it from a broker)"),
@@ -360,6 +370,53 @@ struct MemoryBenchmark {
             ("memory.growth_ratio", residentAtEnd / residentAfterMillion, "x (1.0 = flat)"),
             ("memory.peak_rss_mib", peak, "MiB peak before the restore"),
             ("memory.events_per_s", Double(events) / elapsed, "events/s (encode, decode, estimate)"),
+        ]
+    }
+
+    /// Writes the partition's checkpoint to a new topic of `bootstrap` as
+    /// `salience run` writes a first generation, then restores it as a run
+    /// does on assignment — the newest generation read back, checked and
+    /// decoded — and times that.
+    private func restoreFromBroker(_ estimator: ImportanceEstimator, bootstrap: String) throws -> [(String, Double, String)] {
+        var logger = Logger(label: "salience.bench")
+        logger.logLevel = .warning
+        let client = KafkaClientConfiguration(bootstrapServers: [bootstrap], clientID: "salience-bench")
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let topic = "bench-checkpoints-\(suffix)"
+        let group = "bench-\(suffix)"
+        let partition = KafkaTopicPartition(topic: "events", partition: 0)
+        do {
+            try KafkaAdmin(configuration: client, logger: logger).createTopics([KafkaTopicSpecification(name: topic)], timeout: .seconds(30))
+        } catch {
+            throw CommandError("--restore-bootstrap \(bootstrap): cannot create the topic \(topic) (\(error)); the suite needs a broker that supports CreateTopics")
+        }
+        FileHandle.standardError.write(Data("bench: writing the checkpoint to \(topic) on \(bootstrap), then restoring it\n".utf8))
+        let store = CheckpointStore(kafka: client, topic: topic, logger: logger)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, idempotent: true), logger: logger)
+        var written = 0
+        let writing = try seconds {
+            written = try store.seed(
+                estimator, group: group, topic: partition.topic, partition: partition.partition, nextOffset: estimator.eventsProcessed,
+                maxChunkBytes: PipelineConfiguration().maxMessageBytes, producer: producer
+            )
+            try producer.flush(timeout: .seconds(120))
+        }
+        producer.close(timeout: .seconds(5))
+        var restored: ImportanceEstimator?
+        var reading = 0.0
+        let restoring = try seconds {
+            var checkpoint: PartitionCheckpoint?
+            reading = try seconds { checkpoint = try store.newest(group: group, partitions: [partition])[partition] }
+            restored = try checkpoint?.estimator(configuration: estimator.configuration)
+        }
+        guard let restored, restored.eventsProcessed == estimator.eventsProcessed else {
+            throw CommandError("--restore-bootstrap \(bootstrap): the checkpoint written to \(topic) could not be restored (the broker kept \(written) bytes?)")
+        }
+        return [
+            ("memory.broker_checkpoint_bytes", Double(written), "bytes written to the checkpoint topic (full state and manifest)"),
+            ("memory.broker_write_seconds", writing, "s to write and acknowledge them"),
+            ("memory.broker_restore_seconds", restoring, "s to restore from the checkpoint topic: read back, checked, decompressed, decoded"),
+            ("memory.broker_read_seconds", reading, "s of that reading the records back"),
         ]
     }
 }

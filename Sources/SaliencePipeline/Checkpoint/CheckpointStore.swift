@@ -1,8 +1,10 @@
 import Logging
+import SalienceCore
 import SalienceKafka
 
 /// Reads checkpoints back from the checkpoint topic, for tools (inspect,
-/// replay). Reads only, outside any group.
+/// replay, bench), outside any group; and seeds it with a partition's first
+/// generation (``seed(_:group:topic:partition:nextOffset:maxChunkBytes:producer:)``).
 public struct CheckpointStore {
     private let kafka: KafkaClientConfiguration
     private let topic: String
@@ -57,6 +59,30 @@ public struct CheckpointStore {
             key: PartitionCheckpoint.key(group: group, topic: input, partition: partition), topic: topic,
             partitions: try partitionCount(), reader: try PartitionReader(kafka: kafka, logger: logger)
         ).lines
+    }
+
+    /// Writes `estimator`'s state as generation 0 of a partition's
+    /// checkpoints — its full state, then its manifest, in chunks as
+    /// `salience run` writes them — through `producer`; delivery is the
+    /// caller's flush. Returns the bytes written.
+    public func seed(
+        _ estimator: ImportanceEstimator, group: String, topic input: String, partition: Int32, nextOffset: Int64,
+        maxChunkBytes: Int, producer: KafkaProducer
+    ) throws -> Int {
+        let (part, manifest) = CheckpointManifest.next(
+            after: nil, of: estimator, group: group, topic: input, partition: partition, nextOffset: nextOffset,
+            generation: 0, fullEvery: 1, maxChunkBytes: maxChunkBytes
+        )
+        let manifestBytes = manifest.encoded(fingerprint: estimator.configuration.fingerprint)
+        let key = PartitionCheckpoint.key(group: group, topic: input, partition: partition)
+        let partitions = try partitionCount()
+        for (bytes, name) in [(part.bytes, part.name), (manifestBytes, CheckpointManifest.name(generation: 0))] {
+            try ChunkedRecords.write(
+                bytes, key: key, name: name, id: 0, topic: topic, partitions: partitions, maxChunkBytes: maxChunkBytes,
+                producer: producer, onDelivery: { _ in }
+            )
+        }
+        return part.bytes.count + manifestBytes.count
     }
 
     private func partitionCount() throws -> Int32 {
