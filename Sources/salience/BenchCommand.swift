@@ -336,6 +336,8 @@ struct MemoryBenchmark {
     let restoreBootstrap: String?
 
     func run() throws -> [(String, Double, String)] {
+        // The broker is checked before the long part, so a wrong address fails at once.
+        let restoreTopic = try restoreBootstrap.map(createRestoreTopic)
         FileHandle.standardError.write(Data("bench: \(events) events, all users and items distinct\n".utf8))
         let decoder = EventDecoder()
         var estimator = ImportanceEstimator(configuration: EstimatorConfiguration())
@@ -360,7 +362,10 @@ struct MemoryBenchmark {
             restoredEvents = try ImportanceEstimator(configuration: estimator.configuration, restoring: CheckpointPart.state(of: part.bytes)).eventsProcessed
         }
         precondition(restoredEvents == Int64(events), "the restored estimator has seen every event")
-        let fromBroker = try restoreBootstrap.map { try restoreFromBroker(estimator, bootstrap: $0) } ?? []
+        var fromBroker: [(String, Double, String)] = []
+        if let restoreBootstrap, let restoreTopic {
+            fromBroker = try restoreFromBroker(estimator, bootstrap: restoreBootstrap, topic: restoreTopic)
+        }
         return fromBroker + [
             ("memory.events", Double(events), "events, every user and item distinct"),
             ("memory.checkpoint_bytes", Double(part.bytes.count), "bytes of this partition's full checkpoint as stored"),
@@ -373,23 +378,35 @@ struct MemoryBenchmark {
         ]
     }
 
-    /// Writes the partition's checkpoint to a new topic of `bootstrap` as
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "salience.bench")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A new checkpoint topic on `bootstrap`, for ``restoreFromBroker(_:bootstrap:topic:)``.
+    private func createRestoreTopic(_ bootstrap: String) throws -> String {
+        let client = KafkaClientConfiguration(bootstrapServers: [bootstrap], clientID: "salience-bench")
+        let topic = "bench-checkpoints-\(UUID().uuidString.prefix(8).lowercased())"
+        do {
+            try KafkaAdmin(configuration: client, logger: Self.quietLogger).createTopics([KafkaTopicSpecification(name: topic)], timeout: .seconds(15))
+        } catch let error as KafkaError where error.code == .unsupportedFeature {
+            throw CommandError("--restore-bootstrap \(bootstrap): the broker cannot create topics (the embedded broker cannot; Tansu and Kafka can), and the suite writes to a topic of its own")
+        } catch let error as KafkaError {
+            throw CommandError("--restore-bootstrap \(bootstrap): cannot create a topic there: \(error.message)")
+        }
+        return topic
+    }
+
+    /// Writes the partition's checkpoint to `topic` of `bootstrap` as
     /// `salience run` writes a first generation, then restores it as a run
     /// does on assignment — the newest generation read back, checked and
     /// decoded — and times that.
-    private func restoreFromBroker(_ estimator: ImportanceEstimator, bootstrap: String) throws -> [(String, Double, String)] {
-        var logger = Logger(label: "salience.bench")
-        logger.logLevel = .warning
+    private func restoreFromBroker(_ estimator: ImportanceEstimator, bootstrap: String, topic: String) throws -> [(String, Double, String)] {
+        let logger = Self.quietLogger
         let client = KafkaClientConfiguration(bootstrapServers: [bootstrap], clientID: "salience-bench")
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let topic = "bench-checkpoints-\(suffix)"
-        let group = "bench-\(suffix)"
+        let group = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         let partition = KafkaTopicPartition(topic: "events", partition: 0)
-        do {
-            try KafkaAdmin(configuration: client, logger: logger).createTopics([KafkaTopicSpecification(name: topic)], timeout: .seconds(30))
-        } catch {
-            throw CommandError("--restore-bootstrap \(bootstrap): cannot create the topic \(topic) (\(error)); the suite needs a broker that supports CreateTopics")
-        }
         FileHandle.standardError.write(Data("bench: writing the checkpoint to \(topic) on \(bootstrap), then restoring it\n".utf8))
         let store = CheckpointStore(kafka: client, topic: topic, logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client, idempotent: true), logger: logger)
