@@ -99,6 +99,29 @@ struct IndependentScorer {
         }
     }
 
+    /// The export's own JSON writer says what Foundation's encoder says: the
+    /// same keys, in sorted order, and values that parse equal.
+    @Test func theWrittenJSONEqualsFoundationsEncoding() throws {
+        var estimator = ImportanceEstimator(configuration: smallConfiguration())
+        for event in syntheticEvents(3000) { _ = estimator.process(event) }
+        let export = ModelExport(estimator)
+        #expect(export.indices.count > 100)
+        let written = try export.jsonData()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let reference = try encoder.encode(export)
+        let parsed = try #require(JSONSerialization.jsonObject(with: written) as? NSDictionary)
+        #expect(parsed.isEqual(try JSONSerialization.jsonObject(with: reference) as? NSDictionary))
+        #expect(try ModelExport.decode(written) == export)
+        // Byte for byte, but for integral doubles, which Foundation writes without ".0".
+        let normalized = String(decoding: written, as: UTF8.self)
+            .replacing(/(\d)\.0([,\]\}])/) { "\($0.output.1)\($0.output.2)" }
+        #expect(normalized == String(decoding: reference, as: UTF8.self))
+        var noEventTime = export
+        noEventTime.maxEventTime = nil
+        #expect(try ModelExport.decode(noEventTime.jsonData()) == noEventTime)
+    }
+
     @Test func otherFormatsAreRefused() throws {
         let estimator = ImportanceEstimator(configuration: smallConfiguration())
         var json = String(decoding: try ModelExport(estimator).jsonData(), as: UTF8.self)

@@ -55,6 +55,41 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// Starts an array under `key` inside an object; ``element(_:)-(Int)``
+    /// and its overloads write its values.
+    public mutating func beginArray(_ key: String) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// An integer element of the open array.
+    public mutating func element(_ value: Int) {
+        separate()
+        writeDecimal(Int64(value))
+    }
+
+    /// A finite double element of the open array; non-finite values are written as `null`.
+    public mutating func element(_ value: Double) {
+        separate()
+        if value.isFinite {
+            writeShortest(value)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+
+    /// A string element of the open array.
+    public mutating func element(_ value: String) {
+        separate()
+        writeString(value)
+    }
+
     /// Forgets what was written, keeping the buffer for the next value.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

@@ -63,11 +63,44 @@ public struct ModelExport: Codable, Equatable, Sendable {
         weights = nonZero.map(\.weight)
     }
 
-    /// The export as JSON with sorted keys.
+    /// The export as compact JSON with sorted keys, written with a
+    /// ``JSONWriter`` (Foundation's encoder took most of a checkpoint's time
+    /// on large models); ``decode(_:)`` reads it.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        var writer = JSONWriter(capacity: 64 + indices.count * 28)
+        writer.beginObject()
+        writer.beginArray(CodingKeys.crosses.rawValue)
+        for cross in crosses { writer.element(cross) }
+        writer.endArray()
+        writer.field(CodingKeys.eventsSeen.rawValue, eventsSeen)
+        writer.field(CodingKeys.featureBits.rawValue, featureBits)
+        writer.beginArray(CodingKeys.fields.rawValue)
+        for field in fields { writer.element(field) }
+        writer.endArray()
+        writer.field(CodingKeys.format.rawValue, format)
+        writer.beginObject(CodingKeys.ftrl.rawValue)
+        writer.field("alpha", ftrl.alpha)
+        writer.field("beta", ftrl.beta)
+        writer.field("l1", ftrl.l1)
+        writer.field("l2", ftrl.l2)
+        writer.endObject()
+        writer.beginObject(CodingKeys.hash.rawValue)
+        writer.field("function", hash.function)
+        writer.field("seed", hash.seed)
+        writer.endObject()
+        writer.field(CodingKeys.includeContext.rawValue, includeContext)
+        writer.beginArray(CodingKeys.indices.rawValue)
+        for index in indices { writer.element(index) }
+        writer.endArray()
+        if let maxEventTime { writer.field(CodingKeys.maxEventTime.rawValue, maxEventTime) }
+        writer.beginArray(CodingKeys.positiveTypes.rawValue)
+        for type in positiveTypes { writer.element(type) }
+        writer.endArray()
+        writer.beginArray(CodingKeys.weights.rawValue)
+        for weight in weights { writer.element(weight) }
+        writer.endArray()
+        writer.endObject()
+        return Data(writer.take())
     }
 
     /// Reads an export, refusing other formats.
