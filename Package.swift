@@ -42,9 +42,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CSalienceIntrinsics"),
         .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
         ),
         .target(
             name: "SalienceCore",
@@ -67,7 +67,7 @@ let package = Package(
             name: "SaliencePipeline",
             dependencies: [
                 "SalienceCore",
-                "CZlib",
+                "CZstd",
                 "SalienceKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -206,8 +206,8 @@ import Testing
         #expect(CheckpointPart.storedGeneration(of: part.bytes) == 5)
     }
 
-    /// A zlib stream that does not decompress (its CRC-32C recomputed, so only
-    /// the stream is wrong) is refused.
+    /// A zstd frame that does not decompress, or decompresses to something
+    /// else (its CRC-32C recomputed, so only the frame is wrong), is refused.
     @Test func aBrokenCompressedStreamIsRefused() throws {
         var estimator = ImportanceEstimator(configuration: Self.configuration)
         for event in Self.events(10) { _ = estimator.process(event) }
@@ -218,9 +218,9 @@ import Testing
     }
 
     /// A checkpoint of an earlier format version (1: uncompressed, 2: dense
-    /// tables, 3: no keep-rate controller, 4: whole states only) is refused
-    /// with a message saying what to do.
-    @Test(arguments: [UInt8(1), 2, 3, 4])
+    /// tables, 3: no keep-rate controller, 4: whole states only, 5: a string
+    /// hash per feature and zlib) is refused with a message saying what to do.
+    @Test(arguments: [UInt8(1), 2, 3, 4, 5])
     func anEarlierVersionsCheckpointIsRefusedSayingToReplay(version: UInt8) throws {
         var chain = Self.chain(generations: 1)
         chain.stored["full-0"]![0]![8] = version

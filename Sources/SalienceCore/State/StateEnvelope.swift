@@ -6,12 +6,12 @@
 /// 0       8     magic "SALIENCE"
 /// 8       2     format version, little-endian (currently 6: ids are
 ///               hashed once and keys derived by mixing, Schemas/README.md
-///               "Hashing"; since 5 a state is full or a change set,
+///               "Hashing", and parts are zstd-compressed; since 5 a state is full or a change set,
 ///               checkpoints are generations of a full state and change
 ///               sets; since 4 the state holds the
 ///               keep-rate controller; since 3 tables hold only their
 ///               written slots, in slot order; since 2 a checkpoint's
-///               payload is zlib-compressed; versions 1 to 5 are refused)
+///               payload is compressed; versions 1 to 5 are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload

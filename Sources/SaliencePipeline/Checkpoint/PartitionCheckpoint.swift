@@ -94,7 +94,7 @@ public struct CheckpointPart: Sendable, Hashable {
         framed.write(kind.rawValue)
         framed.write(UInt64(state.count))
         var payload = framed.bytes
-        payload.append(contentsOf: Deflate.compress(state))
+        payload.append(contentsOf: Zstd.compress(state))
         bytes = StateEnvelope.seal(payload, fingerprint: fingerprint)
     }
 
@@ -108,7 +108,7 @@ public struct CheckpointPart: Sendable, Hashable {
         _ = try reader.read(UInt8.self)
         let size = try reader.read(UInt64.self)
         do {
-            return try Deflate.decompress(framed[reader.offset...], expectedCount: Int(clamping: size))
+            return try Zstd.decompress(framed[reader.offset...], expectedCount: Int(clamping: size))
         } catch {
             throw StateDecodingError(.malformed, error.description)
         }
