@@ -73,7 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
     var memoryEvents: Int = 10_000_000
 
     @Option(name: .long, help: ArgumentHelp(
-        "A broker the memory suite writes its partition's checkpoint to and restores it from, timed; '' for none.",
+        "A broker the memory suite writes its partition's checkpoint to and restores it from, timed (default: none, not measured).",
         discussion: "The embedded broker keeps about 5 MiB per partition, too little for that checkpoint. The suite creates a topic of its own (the broker must support CreateTopics: Tansu, Kafka).",
         valueName: "host:port"
     ))
