@@ -87,12 +87,9 @@ public enum PortableMath {
         if x.isNaN { return x }
         if abs(x) < 0x1p-26 { return x + 0.5 * x * x }
         if abs(x) > 0.5 { return exp(x) - 1 }
+        // Here 2^-26 ≤ |x| ≤ ½, so u is neither 1, 0 nor infinite.
         let u = exp(x)
-        if u == 1 { return x }
-        let v = u - 1
-        if v == -1 { return -1 }
-        if u == .infinity { return .infinity }
-        return v * x / log(u)
+        return (u - 1) * x / log(u)
     }
 
     /// `x^y` for `x ≥ 0`: `e^(y·log x)`; NaN for negative `x`.
