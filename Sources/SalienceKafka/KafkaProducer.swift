@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -13,6 +14,7 @@ public final class KafkaProducer: Sendable {
     public typealias DeliveryResult = Result<KafkaDeliveryReceipt, KafkaError>
 
     private let client: RDKafkaClient
+    private let deliveries: DeliveryWindow
     private let pollLoop: RDKafkaPollLoop
     private let closed = Mutex(false)
 
@@ -23,14 +25,17 @@ public final class KafkaProducer: Sendable {
     ///
     /// - Throws: ``KafkaError`` naming the first property librdkafka rejects.
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        // librdkafka holds at most queueCapacity messages; the window allows as many outstanding.
+        let deliveries = DeliveryWindow(capacity: configuration.queueCapacity)
         client = try RDKafkaClient(
             kind: .producer,
             properties: configuration.librdkafkaProperties,
-            context: RDKafkaClientContext(logger: logger)
+            context: RDKafkaClientContext(logger: logger, deliveries: deliveries)
         ) { conf in
             RDKafkaClient.reportDeliveries(conf)
         }
         self.configuration = configuration
+        self.deliveries = deliveries
         pollLoop = RDKafkaPollLoop(client: client, name: "salience.producer.poll")
     }
 
@@ -46,14 +51,26 @@ public final class KafkaProducer: Sendable {
         try send(message, reportingTo: ClosureDeliveryHandler(onDelivery))
     }
 
-    /// Hands a message to librdkafka; `handler` gets its delivery report,
-    /// once, on the producer's thread. The same as ``send(_:onDelivery:)``
-    /// without a closure per message: one handler object may serve many
-    /// messages, or carry what a message's report needs in stored properties.
+    /// Hands a message to librdkafka; `handler` gets its delivery report with
+    /// `tag`, once, on the producer's thread. The same as
+    /// ``send(_:onDelivery:)`` without a closure per message: one handler
+    /// object may serve many messages, telling them apart by their tags, and
+    /// the send allocates nothing of its own.
     ///
     /// When the local queue is full this call waits for room; it never drops.
-    public func send(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
-        try client.produce(message, reportingTo: handler)
+    public func send(_ message: KafkaProducerMessage, tag: Int64 = 0, reportingTo handler: KafkaDeliveryHandler) throws {
+        var sequence = deliveries.open(handler, tag: tag)
+        while sequence == nil {
+            // Full: the oldest outstanding message is `capacity` behind; its report frees the window.
+            Thread.sleep(forTimeInterval: 0.0005)
+            sequence = deliveries.open(handler, tag: tag)
+        }
+        do {
+            try client.produce(message, sequence: sequence!)
+        } catch {
+            deliveries.cancel(sequence!)
+            throw error
+        }
     }
 
     /// Sends a message and waits for its delivery report.
@@ -71,6 +88,16 @@ public final class KafkaProducer: Sendable {
     public var outstandingMessages: Int {
         client.outstandingMessages
     }
+
+    /// Messages sent so far, numbered from 0 in send order: the number the
+    /// next message takes.
+    public var sentMessages: UInt64 { deliveries.sent }
+
+    /// Every message numbered below this has its delivery report (delivered
+    /// or failed), its handler already run: a caller that noted
+    /// ``sentMessages`` at some point knows everything it sent before is
+    /// reported once this passes that number, without a flush.
+    public var reportedThrough: UInt64 { deliveries.reportedThrough }
 
     /// Waits until every message sent so far has its delivery report.
     ///
@@ -128,16 +155,16 @@ public final class KafkaProducer: Sendable {
 }
 
 /// Receives delivery reports of messages sent with
-/// ``KafkaProducer/send(_:reportingTo:)``; passed through librdkafka as the
-/// message opaque (retained per message until its report).
+/// ``KafkaProducer/send(_:tag:reportingTo:)``; the producer holds it for each
+/// message until the message's report.
 ///
-/// Subclasses override ``delivered(_:)``, which runs on the producer's
+/// Subclasses override ``delivered(_:tag:)``, which runs on the producer's
 /// thread: whatever they store must be safe to read there.
 open class KafkaDeliveryHandler: @unchecked Sendable {
     public init() {}
 
-    /// The report of one message sent with this handler.
-    open func delivered(_ result: KafkaProducer.DeliveryResult) {}
+    /// The report of one message sent with this handler and `tag`.
+    open func delivered(_ result: KafkaProducer.DeliveryResult, tag: Int64) {}
 }
 
 /// A closure per message, for ``KafkaProducer/send(_:onDelivery:)``.
@@ -146,5 +173,5 @@ private final class ClosureDeliveryHandler: KafkaDeliveryHandler, @unchecked Sen
 
     init(_ deliver: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void) { self.deliver = deliver }
 
-    override func delivered(_ result: KafkaProducer.DeliveryResult) { deliver(result) }
+    override func delivered(_ result: KafkaProducer.DeliveryResult, tag: Int64) { deliver(result) }
 }

@@ -73,7 +73,7 @@ struct RoundTripTests {
         for index in 0..<200 {
             let message = KafkaProducerMessage(topic: topic, partition: Int32(index % 2), value: Array("m\(index)".utf8))
             if index.isMultiple(of: 2) {
-                try producer.send(message, reportingTo: shared)
+                try producer.send(message, tag: Int64(index), reportingTo: shared)
             } else {
                 let handler = RecordingHandler(label: "m\(index)")
                 own.append(handler)
@@ -85,6 +85,9 @@ struct RoundTripTests {
         #expect(shared.reports.count == 100)
         #expect(shared.reports.allSatisfy { $0.partition == 0 && $0.topic == topic })
         #expect(shared.reports.map(\.offset).sorted() == Array(0..<100))
+        // Each report carries its message's tag: the n-th even message landed at offset n.
+        #expect(shared.tagged.allSatisfy { $0.tag == 2 * $0.receipt.offset })
+        #expect(producer.sentMessages == 200 && producer.reportedThrough == 200)
         #expect(own.allSatisfy { $0.reports.count == 1 && $0.reports[0].partition == 1 })
         #expect(Set(own.flatMap { $0.reports.map(\.offset) }) == Set(0..<100))
         producer.close(timeout: .seconds(5))
@@ -119,15 +122,16 @@ struct RoundTripTests {
 /// Keeps every receipt it is handed (failures fail the test).
 private final class RecordingHandler: KafkaDeliveryHandler, @unchecked Sendable {
     let label: String
-    private let receipts = Mutex<[KafkaDeliveryReceipt]>([])
+    private let receipts = Mutex<[(receipt: KafkaDeliveryReceipt, tag: Int64)]>([])
 
     init(label: String) { self.label = label }
 
-    var reports: [KafkaDeliveryReceipt] { receipts.withLock { $0 } }
+    var reports: [KafkaDeliveryReceipt] { receipts.withLock { $0.map(\.receipt) } }
+    var tagged: [(receipt: KafkaDeliveryReceipt, tag: Int64)] { receipts.withLock { $0 } }
 
-    override func delivered(_ result: KafkaProducer.DeliveryResult) {
+    override func delivered(_ result: KafkaProducer.DeliveryResult, tag: Int64) {
         switch result {
-        case .success(let receipt): receipts.withLock { $0.append(receipt) }
+        case .success(let receipt): receipts.withLock { $0.append((receipt, tag)) }
         case .failure(let error): Issue.record("\(label) failed: \(error)")
         }
     }

@@ -26,8 +26,8 @@ final class InMemoryRecordLog: RecordSink, PartitionReading, Sendable {
 
     private let contents = Mutex(Contents())
 
-    func send(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
-        append(message) { handler.delivered($0) }
+    func send(_ message: KafkaProducerMessage, tag: Int64, reportingTo handler: KafkaDeliveryHandler) throws {
+        append(message) { handler.delivered($0, tag: tag) }
     }
 
     func send(_ message: KafkaProducerMessage, onDelivery: @escaping @Sendable (KafkaProducer.DeliveryResult) -> Void) throws {

@@ -1,9 +1,21 @@
 /// Writes protobuf (proto3) wire format by hand: varints, 64-bit doubles and
 /// length-delimited fields. Default values are left out, as proto3 does.
+/// Embedded messages are written in place, so a writer emptied with
+/// ``removeAll()`` and used again allocates nothing once its buffer is large
+/// enough.
 public struct ProtobufWriter: Sendable {
+    /// The bytes written so far.
     public private(set) var bytes: [UInt8] = []
 
-    public init() {}
+    /// An empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Empties the writer, keeping its buffer.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     public mutating func varint(_ value: UInt64) {
         var value = value
@@ -45,13 +57,21 @@ public struct ProtobufWriter: Sendable {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    /// An embedded message.
+    /// An embedded message, written by `message` after a length byte that is
+    /// widened afterwards if the message takes 128 bytes or more.
     public mutating func field(_ number: Int, message: (inout ProtobufWriter) -> Void) {
-        var inner = ProtobufWriter()
-        message(&inner)
         tag(number, wireType: 2)
-        varint(UInt64(inner.bytes.count))
-        bytes.append(contentsOf: inner.bytes)
+        let lengthIndex = bytes.count
+        bytes.append(0)
+        message(&self)
+        let length = bytes.count - lengthIndex - 1
+        guard length >= 0x80 else {
+            bytes[lengthIndex] = UInt8(length)
+            return
+        }
+        var prefix = ProtobufWriter()
+        prefix.varint(UInt64(length))
+        bytes.replaceSubrange(lengthIndex...lengthIndex, with: prefix.bytes)
     }
 
     private mutating func tag(_ number: Int, wireType: UInt64) {

@@ -1,7 +1,13 @@
 extension WeightedSample {
     /// The sample as a `salience.v1.WeightedSample` message (Schemas/weighted_sample.proto).
     public var protobufBytes: [UInt8] {
-        var writer = ProtobufWriter()
+        var writer = ProtobufWriter(capacity: 256)
+        writeProtobuf(to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the sample's `salience.v1.WeightedSample` message to `writer`.
+    public func writeProtobuf(to writer: inout ProtobufWriter) {
         identity.withUTF8 { writer.field(1, utf8: $0) }
         writer.field(2, userID)
         writer.field(3, itemID)
@@ -49,7 +55,6 @@ extension WeightedSample {
                 draw.field(3, negative.logQ)
             }
         }
-        return writer.bytes
     }
 
     /// The sample with its length in front (a varint), as in `.pb` files of many samples.

@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// Per-handle state reachable from librdkafka's callbacks through the
 /// configuration opaque.
@@ -8,10 +9,39 @@ final class RDKafkaClientContext: @unchecked Sendable {
     let logger: Logger
     /// Called on the polling thread for each rebalance.
     let rebalance: (@Sendable (RDKafkaRebalance) -> Void)?
+    /// A producer's outstanding messages, found again by sequence number in
+    /// their delivery reports.
+    let deliveries: DeliveryWindow?
+    /// Topic names by topic handle, so a delivery report names its topic
+    /// without making a string.
+    let topicNames = Mutex<[UInt: String]>([:])
 
-    init(logger: Logger, rebalance: (@Sendable (RDKafkaRebalance) -> Void)? = nil) {
+    init(logger: Logger, rebalance: (@Sendable (RDKafkaRebalance) -> Void)? = nil, deliveries: DeliveryWindow? = nil) {
         self.logger = logger
         self.rebalance = rebalance
+        self.deliveries = deliveries
+    }
+
+    /// The name of the topic behind `handle`, made once per topic (checked
+    /// against librdkafka's, in case a handle is ever reused for another topic).
+    func topicName(_ handle: OpaquePointer) -> String {
+        let name = rd_kafka_topic_name(handle)!
+        let key = UInt(bitPattern: handle)
+        return topicNames.withLock { names in
+            if let known = names[key], Self.spells(known, name) { return known }
+            let made = String(cString: name)
+            names[key] = made
+            return made
+        }
+    }
+
+    private static func spells(_ string: String, _ name: UnsafePointer<CChar>) -> Bool {
+        var index = 0
+        for byte in string.utf8 {
+            guard UInt8(bitPattern: name[index]) == byte else { return false }
+            index += 1
+        }
+        return name[index] == 0
     }
 }
 

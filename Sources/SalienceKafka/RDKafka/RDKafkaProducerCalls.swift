@@ -4,31 +4,34 @@ import CRdKafka
 /// calls these and no C function.
 extension RDKafkaClient {
     /// Sets the delivery report callback on a configuration before the
-    /// handle exists: each message's opaque is a retained
-    /// ``KafkaDeliveryHandler``, released as its report is delivered.
+    /// handle exists: each message's opaque is its sequence number in the
+    /// context's ``DeliveryWindow`` (plus one, never null), whose slot holds
+    /// its handler and tag until the report.
     static func reportDeliveries(_ conf: OpaquePointer) {
-        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
-            guard let message, let opaque = message.pointee._private else { return }
-            let handler = Unmanaged<KafkaDeliveryHandler>.fromOpaque(opaque).takeRetainedValue()
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque, let bits = message.pointee._private else { return }
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            guard let window = context.deliveries else { return }
+            let sequence = UInt64(UInt(bitPattern: bits)) - 1
+            let (handler, tag) = window.take(sequence)
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-                handler.delivered(.success(KafkaDeliveryReceipt(
-                    topic: topic,
+                handler?.delivered(.success(KafkaDeliveryReceipt(
+                    topic: message.pointee.rkt.map { context.topicName($0) } ?? "",
                     partition: message.pointee.partition,
                     offset: message.pointee.offset,
                     timestamp: KafkaConsumerMessage.timestamp(of: message)
-                )))
+                )), tag: tag)
             } else {
-                handler.delivered(.failure(KafkaError.from(err, context: "delivery")))
+                handler?.delivered(.failure(KafkaError.from(err, context: "delivery")), tag: tag)
             }
+            window.reported(sequence)
         }
     }
 
-    /// Hands `message` to librdkafka (copied; waits while the queue is full);
-    /// `handler` gets its report.
-    func produce(_ message: KafkaProducerMessage, reportingTo handler: KafkaDeliveryHandler) throws {
-        let callback = Unmanaged.passRetained(handler)
+    /// Hands `message` to librdkafka (copied; waits while the queue is full)
+    /// as message `sequence` of the delivery window, whose handler gets its report.
+    func produce(_ message: KafkaProducerMessage, sequence: UInt64) throws {
         let headers = message.headers.makeRDKafkaHeaders()
         let err = (message.key ?? []).withUnsafeBytes { key in
             message.value.withUnsafeBytes { value in
@@ -38,12 +41,11 @@ extension RDKafkaClient {
                     message.isTombstone ? nil : value.baseAddress, message.isTombstone ? 0 : value.count,
                     headers, message.timestampMilliseconds ?? 0,
                     RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
-                    callback.toOpaque()
+                    UnsafeMutableRawPointer(bitPattern: UInt(sequence + 1))
                 )
             }
         }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            callback.release()
             if let headers { rd_kafka_headers_destroy(headers) }
             throw fatalError() ?? KafkaError.from(err, context: "send to \(message.topic)")
         }

@@ -36,23 +36,24 @@ final class DeliveryAccounting: Sendable {
     }
 }
 
-/// The delivery report of one sample: counts it, with its latency from the
-/// input message's timestamp. One object per sample, where a closure would
-/// take three allocations.
-final class SampleDeliveryReport: KafkaDeliveryHandler, @unchecked Sendable {
+/// The delivery reports of an engine thread's samples: counts each, with its
+/// latency from the input message's timestamp, which comes as the message's
+/// tag (``noTimestamp`` when the input had none). One object serves every
+/// sample, so a sample's report costs no allocation.
+final class SampleDeliveries: KafkaDeliveryHandler, @unchecked Sendable {
+    /// The tag of a sample whose input message had no timestamp.
+    static let noTimestamp = Int64.min
     private let accounting: DeliveryAccounting
-    private let inputMilliseconds: Int64?
 
-    init(_ accounting: DeliveryAccounting, inputMilliseconds: Int64?) {
+    init(_ accounting: DeliveryAccounting) {
         self.accounting = accounting
-        self.inputMilliseconds = inputMilliseconds
     }
 
-    override func delivered(_ result: KafkaProducer.DeliveryResult) {
+    override func delivered(_ result: KafkaProducer.DeliveryResult, tag: Int64) {
         switch result {
         case .success:
             accounting.statistics.update { $0.samplesOut += 1 }
-            accounting.metrics.recordSampleDelivered(inputTimestampMilliseconds: inputMilliseconds)
+            accounting.metrics.recordSampleDelivered(inputTimestampMilliseconds: tag == Self.noTimestamp ? nil : tag)
         case .failure(let error):
             accounting.failed(error)
         }

@@ -19,10 +19,15 @@ struct JSONSampleEncoder: SampleEncoder {
     }
 }
 
-/// Protobuf samples, one `salience.v1.WeightedSample` message per record.
+/// Protobuf samples, one `salience.v1.WeightedSample` message per record,
+/// written into one reused buffer.
 struct ProtobufSampleEncoder: SampleEncoder {
+    private var writer = ProtobufWriter(capacity: 512)
+
     mutating func encode(_ sample: WeightedSample) -> [UInt8] {
-        sample.protobufBytes
+        writer.removeAll()
+        sample.writeProtobuf(to: &writer)
+        return writer.bytes
     }
 }
 

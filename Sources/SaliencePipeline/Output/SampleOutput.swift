@@ -11,17 +11,21 @@ struct SampleOutput {
     private let deadLetterTopic: String
     private let producer: any RecordSink
     private let deliveries: DeliveryAccounting
+    private let sampleDeliveries: SampleDeliveries
     private var encoder: any SampleEncoder
     /// The `salience.sample.format` header, made once.
     private let formatHeader: KafkaHeader
     private var key: [UInt8] = []
     private var headers: [KafkaHeader] = []
+    private var offsetDigits: [UInt8] = []
+    private var indexDigits: [UInt8] = []
 
     init(configuration: PipelineConfiguration, producer: any RecordSink, deliveries: DeliveryAccounting) {
         samplesTopic = configuration.samplesTopic
         deadLetterTopic = configuration.deadLetterTopic
         self.producer = producer
         self.deliveries = deliveries
+        sampleDeliveries = SampleDeliveries(deliveries)
         encoder = configuration.sampleFormat.makeEncoder()
         formatHeader = KafkaHeader(key: SalienceHeader.sampleFormat, string: configuration.sampleFormat.headerValue)
     }
@@ -29,17 +33,24 @@ struct SampleOutput {
     /// Sends `sample`, the `index`-th released by `message`; its delivery
     /// report counts it (and its latency from the message's timestamp).
     mutating func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage, of task: PartitionTask) throws {
+        // Emptied first: the digit buffers are then referenced only here and are rewritten in place.
         headers.removeAll(keepingCapacity: true)
         headers.append(contentsOf: task.sourcePartitionHeaders)
-        headers.append(SalienceHeader.sourceOffset(message.offset))
-        if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: DecimalText.bytes(Int64(index)))) }
+        offsetDigits.removeAll(keepingCapacity: true)
+        DecimalText.append(message.offset, to: &offsetDigits)
+        headers.append(KafkaHeader(key: SalienceHeader.sourceOffset, value: offsetDigits))
+        if index > 0 {
+            indexDigits.removeAll(keepingCapacity: true)
+            DecimalText.append(Int64(index), to: &indexDigits)
+            headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, value: indexDigits))
+        }
         headers.append(formatHeader)
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: sample.userID.utf8)
         let output = KafkaProducerMessage(
             topic: samplesTopic, partition: message.partition, key: key, value: encoder.encode(sample), headers: headers
         )
-        try producer.send(output, reportingTo: SampleDeliveryReport(deliveries, inputMilliseconds: message.timestamp?.milliseconds))
+        try producer.send(output, tag: message.timestamp?.milliseconds ?? SampleDeliveries.noTimestamp, reportingTo: sampleDeliveries)
     }
 
     /// Sends `message` as it came to the dead-letter topic, with the reason
