@@ -101,7 +101,14 @@ public final class KafkaConsumer: Sendable {
     /// Commits the offsets (the next offset to read, per partition) and waits
     /// for the coordinator's answer.
     public func commit(_ offsets: [KafkaTopicPartitionOffset]) throws {
-        try client.commit(offsets)
+        try client.commit(offsets, waiting: true)
+    }
+
+    /// Queues a commit of the offsets without waiting for the coordinator:
+    /// for offsets that are a fallback, where a lost commit costs a longer
+    /// replay and nothing else. A later commit supersedes it.
+    public func commitInBackground(_ offsets: [KafkaTopicPartitionOffset]) throws {
+        try client.commit(offsets, waiting: false)
     }
 
     /// The group's committed offsets for `partitions` (``KafkaOffset/invalid`` where none).

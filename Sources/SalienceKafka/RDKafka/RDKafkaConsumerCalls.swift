@@ -51,11 +51,12 @@ extension RDKafkaClient {
         return .error(name: String(cString: rd_kafka_err2name(err)), text: text)
     }
 
-    /// Commits synchronously.
-    func commit(_ offsets: [KafkaTopicPartitionOffset]) throws {
+    /// Commits `offsets`; `waiting` for the coordinator's answer, or queued
+    /// (its result then only logged by librdkafka).
+    func commit(_ offsets: [KafkaTopicPartitionOffset], waiting: Bool) throws {
         let list = RDKafkaTopicPartitionList(offsets)
-        try KafkaError.check(rd_kafka_commit(handle, list.list, 0), "commit \(offsets)")
-        if let error = list.firstError(context: "commit") { throw error }
+        try KafkaError.check(rd_kafka_commit(handle, list.list, waiting ? 0 : 1), "commit \(offsets)")
+        if waiting, let error = list.firstError(context: "commit") { throw error }
     }
 
     func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {

@@ -47,70 +47,108 @@ struct CheckpointWriter {
         let isFull: Bool
     }
 
-    /// Sends the checkpoint of `task` — its parts, then its manifest — and
-    /// its model export (delivery is confirmed by the caller's flush or
-    /// transaction commit); after a full state, deletes the change sets it
-    /// supersedes. `nil` when the task has nothing to checkpoint.
-    mutating func write(_ task: PartitionTask) throws -> Written? {
+    /// A checkpoint taken and not yet sent: the records it will write,
+    /// encoded from the state at the moment it was taken.
+    struct Prepared {
+        let partition: KafkaTopicPartition
+        let key: String
+        let manifest: CheckpointManifest
+        let manifestBytes: [UInt8]
+        let part: CheckpointPart
+        /// Change sets a full state makes obsolete, deleted after it.
+        let superseded: [CheckpointManifest.Entry]
+        let modelExport: [UInt8]
+        let watermark: String
+    }
+
+    /// Takes the checkpoint of `task` — a full state or the change set since
+    /// its last one, its manifest and its model export — without sending it.
+    /// `nil` when the task has nothing to checkpoint. The caller marks the
+    /// task checkpointed, so the next change set builds on this one.
+    mutating func prepare(_ task: PartitionTask) throws -> Prepared? {
         guard let nextOffset = task.nextOffset else { return nil }
-        let generation = task.nextGeneration
         let key = PartitionCheckpoint.key(group: configuration.group, topic: task.partition.topic, partition: task.partition.partition)
         let previous = task.lastManifest
-        let (written, manifest) = CheckpointManifest.next(
+        let (part, manifest) = CheckpointManifest.next(
             after: previous, of: task.estimator, group: configuration.group, topic: task.partition.topic,
-            partition: task.partition.partition, nextOffset: nextOffset, generation: generation,
+            partition: task.partition.partition, nextOffset: nextOffset, generation: task.nextGeneration,
             fullEvery: configuration.checkpointFullEvery, fullDue: fullDue.contains(task.partition),
             maxChunkBytes: configuration.maxMessageBytes
         )
-        let isFull = written.kind == .full
+        if part.kind == .full { fullDue.remove(task.partition) }
+        return Prepared(
+            partition: task.partition, key: key, manifest: manifest, manifestBytes: manifest.encoded(fingerprint: fingerprint),
+            part: part, superseded: part.kind == .full ? Array(previous?.parts.dropFirst() ?? []) : [],
+            modelExport: Array(try ModelExport(task.estimator).jsonData()),
+            watermark: task.estimator.watermark.map(String.init) ?? ""
+        )
+    }
+
+    /// Sends a checkpoint taken by ``prepare(_:)`` — its part, then its
+    /// manifest, the deletions of the change sets a full state supersedes —
+    /// and its model export, and writes them to the checkpoint directory
+    /// when there is one. Delivery is confirmed by the caller (the producer's
+    /// reported prefix, a flush or a transaction commit); only once every
+    /// output before the checkpoint is delivered may it be sent.
+    mutating func send(_ prepared: Prepared) throws -> Written {
+        let manifest = prepared.manifest
+        let generation = manifest.generation
+        let isFull = prepared.part.kind == .full
         let entry = manifest.parts.last!
-        let manifestBytes = manifest.encoded(fingerprint: fingerprint)
         let partitions = layout[configuration.checkpointTopic]
         let recordDelivery = deliveries.handler { _ in }
         var onPartDelivery = recordDelivery
         if isFull {
             let full = WrittenCheckpoint(
-                location: KafkaTopicPartition(topic: configuration.checkpointTopic, partition: ChunkedRecords.partition(of: key, partitions: partitions)),
-                bytes: written.bytes.count, chunks: entry.chunks
+                location: KafkaTopicPartition(
+                    topic: configuration.checkpointTopic, partition: ChunkedRecords.partition(of: prepared.key, partitions: partitions)
+                ),
+                bytes: prepared.part.bytes.count, chunks: entry.chunks
             )
-            fulls[task.partition] = full
-            fullDue.remove(task.partition)
+            fulls[prepared.partition] = full
             onPartDelivery = { result in
                 if case .success(let receipt) = result { full.firstOffset.lower(to: receipt.offset) }
                 recordDelivery(result)
             }
         }
-        for (bytes, name, delivery) in [(written.bytes, written.name, onPartDelivery), (manifestBytes, CheckpointManifest.name(generation: generation), recordDelivery)] {
+        for (bytes, name, delivery) in [
+            (prepared.part.bytes, prepared.part.name, onPartDelivery),
+            (prepared.manifestBytes, CheckpointManifest.name(generation: generation), recordDelivery),
+        ] {
             try ChunkedRecords.write(
-                bytes, key: key, name: name, id: generation, topic: configuration.checkpointTopic,
+                bytes, key: prepared.key, name: name, id: generation, topic: configuration.checkpointTopic,
                 partitions: partitions, maxChunkBytes: configuration.maxMessageBytes, producer: producer, onDelivery: delivery
             )
         }
-        let superseded = isFull ? Array(previous?.parts.dropFirst() ?? []) : []
-        for obsolete in superseded {
+        for obsolete in prepared.superseded {
             try ChunkedRecords.delete(
-                key: key, name: obsolete.name, chunks: obsolete.chunks, topic: configuration.checkpointTopic,
+                key: prepared.key, name: obsolete.name, chunks: obsolete.chunks, topic: configuration.checkpointTopic,
                 partitions: partitions, producer: producer, onDelivery: recordDelivery
             )
         }
-        let export = try ModelExport(task.estimator).jsonData()
-        let watermark = task.estimator.watermark.map(String.init) ?? ""
         try ChunkedRecords.write(
-            Array(export), key: key, name: String(generation % 2), id: generation, topic: configuration.modelsTopic,
+            prepared.modelExport, key: prepared.key, name: String(generation % 2), id: generation, topic: configuration.modelsTopic,
             partitions: layout[configuration.modelsTopic], maxChunkBytes: configuration.maxMessageBytes,
             headers: [
                 KafkaHeader(key: SalienceHeader.modelFormat, string: ModelExport.formatName),
-                KafkaHeader(key: SalienceHeader.modelNextOffset, string: String(nextOffset)),
-                KafkaHeader(key: SalienceHeader.modelWatermark, string: watermark),
+                KafkaHeader(key: SalienceHeader.modelNextOffset, string: String(manifest.nextOffset)),
+                KafkaHeader(key: SalienceHeader.modelWatermark, string: prepared.watermark),
             ],
             producer: producer, onDelivery: recordDelivery
         )
         if let directory = configuration.checkpointDirectory {
             try CheckpointDirectory(path: directory).write(
-                key: key, part: written, manifest: manifest, manifestBytes: manifestBytes, superseded: superseded, modelExport: Array(export)
+                key: prepared.key, part: prepared.part, manifest: manifest, manifestBytes: prepared.manifestBytes,
+                superseded: prepared.superseded, modelExport: prepared.modelExport
             )
         }
-        return Written(manifest: manifest, bytes: written.bytes.count + manifestBytes.count, isFull: isFull)
+        return Written(manifest: manifest, bytes: prepared.part.bytes.count + prepared.manifestBytes.count, isFull: isFull)
+    }
+
+    /// Takes and sends the checkpoint of `task` at once (``prepare(_:)`` then
+    /// ``send(_:)``): for a caller that has confirmed every output before it.
+    mutating func write(_ task: PartitionTask) throws -> Written? {
+        try prepare(task).map { try send($0) }
     }
 
     /// Says so loudly when the checkpoint topic no longer holds the first

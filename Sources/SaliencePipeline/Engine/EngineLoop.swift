@@ -37,6 +37,10 @@ final class EngineLoop: @unchecked Sendable {
     private var checkpoints: CheckpointWriter
     private let restorer: PartitionRestorer
     private var transactionOpen = false
+    /// Checkpoints taken whose outputs are not all delivered yet, oldest first.
+    private var pending: [PendingCheckpoint] = []
+    /// Checkpoints sent whose records are not all delivered yet, oldest first.
+    private var sent: [SentCheckpoint] = []
     /// What the current batch handled, published to `statistics` and `metrics` once per batch.
     private var handled = HandledCounts()
 
@@ -134,11 +138,10 @@ final class EngineLoop: @unchecked Sendable {
                         ])
                     }
                     // Checked per message, so a checkpoint interval is never exceeded (it bounds at-least-once duplicates).
-                    if task.checkpointDue(configuration) {
-                        try checkpoint(configuration.delivery == .transactional ? Array(tasks.values) : [task])
-                    }
+                    if task.checkpointDue(configuration) { try checkpointInBackground(task) }
                 }
                 try throwDeliveryFailure()
+                try advanceCheckpoints()
                 // After the batch: its messages of these partitions were fetched before they were paused.
                 try restoreAssigned()
             }
@@ -228,18 +231,112 @@ final class EngineLoop: @unchecked Sendable {
 
     // MARK: Checkpoints
 
-    /// Writes checkpoints (and model exports) of `tasks` after every output
-    /// before them is acknowledged, then commits the group offsets as a
-    /// fallback. In transactional mode the checkpoints and offsets join the
-    /// open transaction, which then commits.
+    /// A checkpoint taken, waiting for the producer to report every message
+    /// sent before it (`outputsThrough`) before it is sent.
+    private struct PendingCheckpoint {
+        let task: PartitionTask
+        let prepared: CheckpointWriter.Prepared
+        let outputsThrough: UInt64
+    }
+
+    /// A checkpoint sent, waiting for its own records' reports
+    /// (`recordsThrough`) before the group offset follows it.
+    private struct SentCheckpoint {
+        let task: PartitionTask
+        let written: CheckpointWriter.Written
+        let recordsThrough: UInt64
+    }
+
+    /// Takes a periodic checkpoint of `task` without waiting: under
+    /// `exactly_once` and `at_least_once` it is sent once every output before
+    /// it is delivered (``advanceCheckpoints()``, each turn), while the loop
+    /// goes on; under `transactional` the open transaction commits with it.
+    private func checkpointInBackground(_ task: PartitionTask) throws {
+        guard configuration.delivery != .transactional else { return try checkpoint(Array(tasks.values)) }
+        try take(task)
+    }
+
+    /// Takes the checkpoint of `task` and queues it behind the outputs sent so far.
+    private func take(_ task: PartitionTask) throws {
+        guard let prepared = try checkpoints.prepare(task) else { return }
+        task.markCheckpointed(prepared.manifest)
+        pending.append(PendingCheckpoint(task: task, prepared: prepared, outputsThrough: producer.sentMessages))
+    }
+
+    /// Sends the checkpoints whose outputs are all delivered, and commits the
+    /// group offsets of those whose own records are (a fallback: the
+    /// checkpoints hold the authoritative offsets), in the background unless
+    /// `waitingForCommit`.
+    private func advanceCheckpoints(waitingForCommit: Bool = false) throws {
+        guard !pending.isEmpty || !sent.isEmpty else { return }
+        // Read before the failure check: a report's handler records a failure before the prefix passes it.
+        var reported = producer.reportedThrough
+        try throwDeliveryFailure()
+        while let first = pending.first, first.outputsThrough <= reported {
+            pending.removeFirst()
+            let written = try checkpoints.send(first.prepared)
+            partitionGauges[first.task.partition]?.checkpointBytes.record(written.bytes)
+            statistics.update {
+                $0.checkpointBytes += written.bytes
+                if written.isFull {
+                    $0.fullCheckpoints += 1
+                    $0.fullCheckpointBytes += written.bytes
+                }
+            }
+            sent.append(SentCheckpoint(task: first.task, written: written, recordsThrough: producer.sentMessages))
+        }
+        reported = producer.reportedThrough
+        try throwDeliveryFailure()
+        let confirmed = sent.prefix { $0.recordsThrough <= reported }
+        guard !confirmed.isEmpty else { return }
+        sent.removeFirst(confirmed.count)
+        let offsets = confirmed.map { KafkaTopicPartitionOffset($0.task.partition, offset: $0.written.manifest.nextOffset) }
+        do {
+            if waitingForCommit { try consumer.commit(offsets) } else { try consumer.commitInBackground(offsets) }
+        } catch {
+            logger.warning("committing group offsets failed; checkpoints hold the offsets", metadata: ["salience.error": "\(error)"])
+        }
+        metrics.checkpoints.increment(by: Int64(confirmed.count))
+        statistics.update { $0.checkpoints += confirmed.count }
+        recordEvictions(checkpoints.checkRetention(of: confirmed.map(\.task)))
+    }
+
+    /// Checkpoints `tasks` and waits until the checkpoints, and every one
+    /// still pending, are written and acknowledged, then commits the group
+    /// offsets: on revocation, at shutdown, and under `transactional`, where
+    /// the checkpoints and offsets join the open transaction, which then commits.
     private func checkpoint(_ tasks: [PartitionTask]) throws {
         let tasks = tasks.filter(\.hasUncheckpointedProgress)
-        guard !tasks.isEmpty || transactionOpen else { return }
-        let transactional = configuration.delivery == .transactional
-        if !transactional {
-            try producer.flush(timeout: configuration.shutdownTimeout)
-            try throwDeliveryFailure()
+        if configuration.delivery == .transactional {
+            try checkpointInTransaction(tasks)
+            return
         }
+        guard !tasks.isEmpty || !pending.isEmpty || !sent.isEmpty else { return }
+        try awaitReports()
+        for task in tasks { try take(task) }
+        try advanceCheckpoints()
+        try awaitReports()
+        try advanceCheckpoints(waitingForCommit: true)
+    }
+
+    /// Flushes the producer and waits until every message sent so far has
+    /// been reported (its handler run), so that ``advanceCheckpoints()``
+    /// finds every checkpoint ready.
+    private func awaitReports() throws {
+        try producer.flush(timeout: configuration.shutdownTimeout)
+        let target = producer.sentMessages
+        let deadline = ContinuousClock.now + configuration.shutdownTimeout
+        while producer.reportedThrough < target {
+            guard ContinuousClock.now < deadline else {
+                throw PipelineError(.deliveryFailed, "delivery reports still outstanding after \(configuration.shutdownTimeout)")
+            }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        try throwDeliveryFailure()
+    }
+
+    private func checkpointInTransaction(_ tasks: [PartitionTask]) throws {
+        guard !tasks.isEmpty || transactionOpen else { return }
         var offsets: [KafkaTopicPartitionOffset] = []
         var written: [(task: PartitionTask, manifest: CheckpointManifest)] = []
         for task in tasks {
@@ -255,31 +352,22 @@ final class EngineLoop: @unchecked Sendable {
             offsets.append(KafkaTopicPartitionOffset(task.partition, offset: checkpoint.manifest.nextOffset))
             written.append((task, checkpoint.manifest))
         }
-        if transactional {
-            if !offsets.isEmpty {
-                try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeout: configuration.shutdownTimeout)
-            }
-            try producer.commitTransaction(timeout: configuration.shutdownTimeout)
-            transactionOpen = false
-            metrics.transactionsCommitted.increment()
-        } else {
-            try producer.flush(timeout: configuration.shutdownTimeout)
-            try throwDeliveryFailure()
-            do {
-                if !offsets.isEmpty { try consumer.commit(offsets) }
-            } catch {
-                // The checkpoint holds the authoritative offset; the group's is a fallback.
-                logger.warning("committing group offsets failed; checkpoints hold the offsets", metadata: ["salience.error": "\(error)"])
-            }
+        if !offsets.isEmpty {
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeout: configuration.shutdownTimeout)
         }
+        try producer.commitTransaction(timeout: configuration.shutdownTimeout)
+        transactionOpen = false
+        metrics.transactionsCommitted.increment()
         for (task, manifest) in written { task.markCheckpointed(manifest) }
         metrics.checkpoints.increment(by: Int64(written.count))
         statistics.update { $0.checkpoints += written.count }
-        let evicted = checkpoints.checkRetention(of: tasks)
-        if evicted > 0 {
-            metrics.checkpointsEvicted.increment(by: Int64(evicted))
-            statistics.update { $0.checkpointsEvicted += evicted }
-        }
+        recordEvictions(checkpoints.checkRetention(of: tasks))
+    }
+
+    private func recordEvictions(_ evicted: Int) {
+        guard evicted > 0 else { return }
+        metrics.checkpointsEvicted.increment(by: Int64(evicted))
+        statistics.update { $0.checkpointsEvicted += evicted }
     }
 
     private func beginTransactionIfNeeded() throws {
@@ -353,6 +441,9 @@ final class EngineLoop: @unchecked Sendable {
         } catch {
             logger.error("checkpoint on revocation failed; the next owner restarts from the previous checkpoint",
                          metadata: ["salience.error": "\(error)"])
+            // Never sent later, when the partitions are someone else's.
+            pending.removeAll { partitions.contains($0.task.partition) }
+            sent.removeAll { partitions.contains($0.task.partition) }
         }
         for partition in partitions {
             tasks[partition] = nil
