@@ -96,11 +96,18 @@ final class InMemoryRecordLog: RecordSink, PartitionReading, Sendable {
         contents.withLock { ($0.starts[partition, default: 0], $0.ends[partition, default: 0]) }
     }
 
-    func end(_ partition: KafkaTopicPartition) throws -> Int64 {
-        try watermarks(partition).high
+    func bounds(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: (low: Int64, end: Int64)] {
+        try Dictionary(uniqueKeysWithValues: partitions.map { partition in
+            let marks = try watermarks(partition)
+            return (partition, (marks.low, marks.high))
+        })
     }
 
-    func read(_ partition: KafkaTopicPartition, _ range: Range<Int64>) throws -> [KafkaConsumerMessage] {
-        contents.withLock { $0.partitions[partition, default: []].filter { range.contains($0.offset) } }
+    func read(_ ranges: [KafkaTopicPartition: Range<Int64>]) throws -> [KafkaTopicPartition: [KafkaConsumerMessage]] {
+        contents.withLock { contents in
+            Dictionary(uniqueKeysWithValues: ranges.map { partition, range in
+                (partition, contents.partitions[partition, default: []].filter { range.contains($0.offset) })
+            })
+        }
     }
 }

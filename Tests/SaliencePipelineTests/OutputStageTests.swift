@@ -225,4 +225,37 @@ import Testing
         let second = try #require(try writer.write(task))
         #expect(second.isFull, "the next checkpoint replaces the evicted full state")
     }
+
+    /// Exactly-once restore reads every newly assigned partition's
+    /// co-partitions together; inputs of two topics share a co-partition,
+    /// and each finds its own newest output, however far back it is.
+    @Test func restoreFindsEachInputsNewestOutputInSharedCoPartitions() throws {
+        let configuration = Self.configuration()
+        let log = InMemoryRecordLog()
+        func output(_ topic: String, from input: KafkaTopicPartition, offset: Int64, index: Int = 0) throws {
+            var headers = SalienceHeader.source(SourcePosition(topic: input.topic, partition: input.partition, offset: offset))
+            if index > 0 { headers.append(KafkaHeader(key: SalienceHeader.sourceIndex, string: String(index))) }
+            try log.send(KafkaProducerMessage(topic: topic, partition: input.partition, value: [1], headers: headers)) { _ in }
+        }
+        let events0 = KafkaTopicPartition(topic: "events", partition: 0), clicks0 = KafkaTopicPartition(topic: "clicks", partition: 0)
+        let events1 = KafkaTopicPartition(topic: "events", partition: 1), clicks1 = KafkaTopicPartition(topic: "clicks", partition: 1)
+        for offset in 0..<10 { try output("samples", from: events0, offset: Int64(offset)) }
+        for offset in 0..<5 { try output("samples", from: clicks0, offset: Int64(offset)) }
+        try output("samples", from: clicks0, offset: 4, index: 1)
+        // Far more than the first window of 16 after clicks/0's last sample.
+        for offset in 10..<60 { try output("samples", from: events0, offset: Int64(offset)) }
+        for offset in 0..<12 { try output("samples", from: events1, offset: Int64(offset)) }
+        try output("dead-letters", from: events1, offset: 7)
+        log.deliver()
+
+        let restorer = PartitionRestorer(
+            configuration: configuration, layout: Self.layout, reader: log, statistics: PipelineStatistics(), logger: Logger(label: "test")
+        )
+        let tasks = try restorer.restore([events0, clicks0, events1, clicks1])
+        #expect(tasks[events0]?.suppressSamplesThrough == PartitionTask.OutputPosition(offset: 59, index: 0))
+        #expect(tasks[clicks0]?.suppressSamplesThrough == PartitionTask.OutputPosition(offset: 4, index: 1))
+        #expect(tasks[events1]?.suppressSamplesThrough == PartitionTask.OutputPosition(offset: 11, index: 0))
+        #expect(tasks[clicks1]?.suppressSamplesThrough == PartitionTask.OutputPosition.none)
+        #expect(tasks.mapValues(\.suppressDeadLettersThrough) == [events0: -1, clicks0: -1, events1: 7, clicks1: -1])
+    }
 }

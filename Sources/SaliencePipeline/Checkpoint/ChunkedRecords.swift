@@ -78,6 +78,15 @@ enum ChunkedRecords {
     /// Complete records by name and record id: what a scan found of one key.
     typealias Found = [String: [UInt64: [UInt8]]]
 
+    /// What one partition's backward scan in ``collect(keys:topic:partitions:reader:settle:)`` has found so far.
+    private struct Scan {
+        var pending: Set<String>
+        // Chunks of records not yet complete; a record is joined once, when its last chunk comes.
+        var chunks: [String: [String: [UInt64: [Int: [UInt8]]]]] = [:]
+        var counts: [String: [String: [UInt64: Int]]] = [:]
+        var complete: [String: Found] = [:]
+    }
+
     /// Collects the complete records under each of `keys`, scanning each
     /// partition of the record topic backward once, until `settle` gives a
     /// key's answer from what was found so far: it is asked after every
@@ -93,44 +102,44 @@ enum ChunkedRecords {
         settle: (String, Found, _ exhausted: Bool) -> Value?
     ) throws -> [String: Value] {
         var results: [String: Value] = [:]
-        let byPartition = Dictionary(grouping: keys) { partition(of: $0, partitions: partitions) }
-        for (partition, partitionKeys) in byPartition.sorted(by: { $0.key < $1.key }) {
-            var pending = Set(partitionKeys)
-            // Chunks of records not yet complete; a record is joined once, when its last chunk comes.
-            var chunks: [String: [String: [UInt64: [Int: [UInt8]]]]] = [:]
-            var counts: [String: [String: [UInt64: Int]]] = [:]
-            var complete: [String: Found] = [:]
-            try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: partition)) { messages in
-                for message in messages {
-                    guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
-                          let separator = messageKey.lastIndex(of: "#"),
-                          case let recordKey = String(messageKey[..<separator]), pending.contains(recordKey),
-                          let slash = messageKey.lastIndex(of: "/"), slash > separator,
-                          case let name = String(messageKey[messageKey.index(after: separator)..<slash]),
-                          let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
-                          let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
-                          let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
-                          count > 0, (0..<count).contains(index),
-                          complete[recordKey]?[name]?[id] == nil, chunks[recordKey]?[name]?[id]?[index] == nil
-                    else { continue }
-                    if let known = counts[recordKey]?[name]?[id], known != count { continue }
-                    chunks[recordKey, default: [:]][name, default: [:]][id, default: [:]][index] = message.value
-                    counts[recordKey, default: [:]][name, default: [:]][id] = count
-                    if let parts = chunks[recordKey]?[name]?[id], parts.count == count {
-                        complete[recordKey, default: [:]][name, default: [:]][id] = (0..<count).flatMap { parts[$0]! }
-                        chunks[recordKey]?[name]?[id] = nil
-                    }
+        var scans = Dictionary(grouping: keys) { partition(of: $0, partitions: partitions) }.mapValues { Scan(pending: Set($0)) }
+        let locations = scans.keys.sorted().map { KafkaTopicPartition(topic: topic, partition: $0) }
+        // All partitions at once: a window of each per round trip.
+        try reader.scanBackward(locations) { location, messages in
+            var scan = scans[location.partition]!
+            defer { scans[location.partition] = scan }
+            for message in messages {
+                guard let messageKey = message.key.map({ String(decoding: $0, as: UTF8.self) }),
+                      let separator = messageKey.lastIndex(of: "#"),
+                      case let recordKey = String(messageKey[..<separator]), scan.pending.contains(recordKey),
+                      let slash = messageKey.lastIndex(of: "/"), slash > separator,
+                      case let name = String(messageKey[messageKey.index(after: separator)..<slash]),
+                      let id = message.headerNumber(SalienceHeader.recordID).map(UInt64.init),
+                      let index = message.headerNumber(SalienceHeader.chunkIndex).map(Int.init),
+                      let count = message.headerNumber(SalienceHeader.chunkCount).map(Int.init),
+                      count > 0, (0..<count).contains(index),
+                      scan.complete[recordKey]?[name]?[id] == nil, scan.chunks[recordKey]?[name]?[id]?[index] == nil
+                else { continue }
+                if let known = scan.counts[recordKey]?[name]?[id], known != count { continue }
+                scan.chunks[recordKey, default: [:]][name, default: [:]][id, default: [:]][index] = message.value
+                scan.counts[recordKey, default: [:]][name, default: [:]][id] = count
+                if let parts = scan.chunks[recordKey]?[name]?[id], parts.count == count {
+                    scan.complete[recordKey, default: [:]][name, default: [:]][id] = (0..<count).flatMap { parts[$0]! }
+                    scan.chunks[recordKey]?[name]?[id] = nil
                 }
-                for key in pending.sorted() {
-                    if let value = settle(key, complete[key] ?? [:], false) {
-                        results[key] = value
-                        pending.remove(key)
-                    }
-                }
-                return pending.isEmpty
             }
-            for key in pending.sorted() {
-                if let value = settle(key, complete[key] ?? [:], true) { results[key] = value }
+            for key in scan.pending.sorted() {
+                if let value = settle(key, scan.complete[key] ?? [:], false) {
+                    results[key] = value
+                    scan.pending.remove(key)
+                }
+            }
+            return scan.pending.isEmpty
+        }
+        for partition in scans.keys.sorted() {
+            let scan = scans[partition]!
+            for key in scan.pending.sorted() {
+                if let value = settle(key, scan.complete[key] ?? [:], true) { results[key] = value }
             }
         }
         return results
@@ -192,8 +201,7 @@ extension ChunkedRecords {
     /// Reads the whole partition that holds `key` and lists its records' chunks.
     static func survey(key: String, topic: String, partitions: Int32, reader: any PartitionReading) throws -> Survey {
         let location = KafkaTopicPartition(topic: topic, partition: partition(of: key, partitions: partitions))
-        let low = try reader.watermarks(location).low
-        let high = try reader.end(location)
+        let (low, high) = try reader.bounds([location])[location]!
         struct RecordID: Hashable {
             let name: String
             let id: UInt64

@@ -29,9 +29,24 @@ struct PartitionRestorer {
     ///   the guarantee.
     func restore(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionTask] {
         let stored = try storedCheckpoints(of: partitions)
+        // Each read below covers every partition at once: restoring many costs the round trips of one.
+        let ends = try reader.bounds(partitions).mapValues(\.end)
+        var written = OutputWritten()
+        if configuration.delivery == .exactlyOnce {
+            written.samples = try lastSourcePositions(in: configuration.samplesTopic, for: partitions)
+            written.deadLetters = try lastSourcePositions(in: configuration.deadLetterTopic, for: partitions).mapValues(\.offset)
+        }
         var tasks: [KafkaTopicPartition: PartitionTask] = [:]
-        for partition in partitions { tasks[partition] = try restore(partition, stored: stored[partition]) }
+        for partition in partitions {
+            tasks[partition] = try restore(partition, stored: stored[partition], end: ends[partition]!, written: written)
+        }
         return tasks
+    }
+
+    /// Exactly-once: where each partition's output already stands in the output topics.
+    private struct OutputWritten {
+        var samples: [KafkaTopicPartition: PartitionTask.OutputPosition] = [:]
+        var deadLetters: [KafkaTopicPartition: Int64] = [:]
     }
 
     /// The newest restorable generation of each partition's checkpoints in
@@ -43,7 +58,9 @@ struct PartitionRestorer {
         )
     }
 
-    private func restore(_ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?) throws -> PartitionTask {
+    private func restore(
+        _ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?, end: Int64, written: OutputWritten
+    ) throws -> PartitionTask {
         let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
         for line in stored?.refused ?? [] {
             logger.warning("refusing a checkpoint generation; trying an older one", metadata: [
@@ -63,7 +80,6 @@ struct PartitionRestorer {
         }
         var estimator = ImportanceEstimator(configuration: configuration.estimator)
         if let checkpoint = newest {
-            let end = try reader.end(partition)
             guard checkpoint.nextOffset <= end else {
                 // Starting there would skip every message the partition holds, silently.
                 throw PipelineError(
@@ -79,12 +95,8 @@ struct PartitionRestorer {
             statistics.update { $0.restoredFromCheckpoint += 1 }
         }
         let generation = max(stored?.highestGeneration.map { $0 + 1 } ?? 0, newest.map { $0.generation + 1 } ?? 0)
-        var suppressSamples = PartitionTask.OutputPosition.none
-        var suppressDeadLetters: Int64 = -1
-        if configuration.delivery == .exactlyOnce {
-            suppressSamples = try lastSourcePosition(in: configuration.samplesTopic, for: partition) ?? .none
-            suppressDeadLetters = try lastSourcePosition(in: configuration.deadLetterTopic, for: partition)?.offset ?? -1
-        }
+        let suppressSamples = written.samples[partition] ?? .none
+        let suppressDeadLetters = written.deadLetters[partition] ?? -1
         logger.info("partition restored", metadata: [
             "salience.partition": "\(partition)",
             "salience.checkpoint.offset": "\(newest.map { String($0.nextOffset) } ?? "none")",
@@ -99,16 +111,24 @@ struct PartitionRestorer {
         )
     }
 
-    /// The source position (offset, index) of the newest output from `input` in its co-partition of `topic`.
-    private func lastSourcePosition(in topic: String, for input: KafkaTopicPartition) throws -> PartitionTask.OutputPosition? {
-        var found: PartitionTask.OutputPosition?
-        try reader.scanBackward(KafkaTopicPartition(topic: topic, partition: input.partition), window: 16) { messages in
-            for message in messages where message.header(SalienceHeader.sourceTopic) == Array(input.topic.utf8) {
-                guard let offset = message.headerNumber(SalienceHeader.sourceOffset) else { continue }
-                found = PartitionTask.OutputPosition(offset: offset, index: Int(message.headerNumber(SalienceHeader.sourceIndex) ?? 0))
-                return true
+    /// The source position (offset, index) of the newest output from each
+    /// of `inputs` in its co-partition of `topic` (inputs of several topics
+    /// share a co-partition); inputs without output are left out.
+    private func lastSourcePositions(
+        in topic: String, for inputs: [KafkaTopicPartition]
+    ) throws -> [KafkaTopicPartition: PartitionTask.OutputPosition] {
+        let byOutput = Dictionary(grouping: inputs) { KafkaTopicPartition(topic: topic, partition: $0.partition) }
+        var found: [KafkaTopicPartition: PartitionTask.OutputPosition] = [:]
+        try reader.scanBackward(byOutput.keys.sorted { $0.partition < $1.partition }, window: 16) { output, messages in
+            let sources = byOutput[output]!
+            for message in messages {
+                guard let sourceTopic = message.header(SalienceHeader.sourceTopic),
+                      let input = sources.first(where: { found[$0] == nil && Array($0.topic.utf8) == sourceTopic }),
+                      let offset = message.headerNumber(SalienceHeader.sourceOffset)
+                else { continue }
+                found[input] = PartitionTask.OutputPosition(offset: offset, index: Int(message.headerNumber(SalienceHeader.sourceIndex) ?? 0))
             }
-            return false
+            return sources.allSatisfy { found[$0] != nil }
         }
         return found
     }
