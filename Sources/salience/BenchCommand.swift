@@ -18,7 +18,8 @@ struct BenchCommand: AsyncParsableCommand {
             pipeline: `salience run` end to end on the embedded broker (output.format protobuf, \
             then json: --formats) against \
             `kcat -C | kcat -P` passthrough of the same stream on the same broker (needs kcat), \
-            then event→sample latency (HDR histogram, input message timestamp to the sample's \
+            once more on the default checkpoint schedule (the other runs checkpoint when they \
+            stop), then event→sample latency (HDR histogram, input message timestamp to the sample's \
             delivery report) at half the steady-state throughput. memory: decode and estimate a \
             stream of all-distinct users and items, resident memory after 1 M and after \
             --memory-events events. checkpoint: checkpoint bytes per input event at the default \
@@ -544,10 +545,25 @@ struct PipelineBenchmark {
             for topic in [formatted.samplesTopic, formatted.deadLetterTopic] { try cluster.createTopic(topic, partitions: partitions) }
             formatRates.append((format, try await measureRun(formatted, available: available, logger: logger).steadyRate))
         }
-        let formatFigures = formatRates.flatMap { format, rate in [
+        var formatFigures = formatRates.flatMap { format, rate in [
             ("pipeline.format_\(format.rawValue).steady_events_per_s", rate, "events/s, steady state, output.format \(format.rawValue)"),
             ("pipeline.format_\(format.rawValue).steady_ratio", rate / kcatRate, "x kcat passthrough, steady state, output.format \(format.rawValue)"),
         ] }
+        // The runs above checkpoint only when they stop; this one on the
+        // default schedule, whose hour of event time this stream passes
+        // every few thousand events of a partition.
+        var scheduled = configuration
+        scheduled.checkpointEveryEvents = PipelineConfiguration().checkpointEveryEvents
+        scheduled.checkpointEveryEventTime = PipelineConfiguration().checkpointEveryEventTime
+        scheduled.samplesTopic = "samples-default-schedule"
+        scheduled.deadLetterTopic = "dead-letters-default-schedule"
+        for topic in [scheduled.samplesTopic, scheduled.deadLetterTopic] { try cluster.createTopic(topic, partitions: partitions) }
+        let scheduledRate = try await measureRun(scheduled, available: available, logger: logger).steadyRate
+        formatFigures += [
+            ("pipeline.default_checkpoints.steady_events_per_s", scheduledRate,
+             "events/s, steady state, output.format \(formats[0].rawValue), the default checkpoint schedule"),
+            ("pipeline.default_checkpoints.steady_ratio", scheduledRate / kcatRate, "x kcat passthrough, steady state, the default checkpoint schedule"),
+        ]
         var peer: [(String, Double, String)] = []
         if let pythonPeer {
             let count = min(peerEvents, available)

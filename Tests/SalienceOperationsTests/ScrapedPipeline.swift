@@ -39,7 +39,7 @@ struct ScrapedPipeline {
         configureEstimator(&estimator)
         let configuration = PipelineConfiguration(
             kafka: kafka, group: "\(group)-\(UUID().uuidString.prefix(8))", samplesTopic: "samples", deadLetterTopic: "dead-letters",
-            checkpointTopic: "checkpoints", modelsTopic: "models", sessionTimeout: .seconds(6), estimator: estimator
+            checkpointTopic: "checkpoints", modelsTopic: "models", threads: 1, sessionTimeout: .seconds(6), estimator: estimator
         )
         let registry = PrometheusCollectorRegistry()
         engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))

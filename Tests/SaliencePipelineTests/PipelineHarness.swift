@@ -37,10 +37,14 @@ struct PipelineHarness {
     }
 
     func configuration(group: String = "group-\(UUID().uuidString.prefix(8))", delivery: DeliveryMode = .exactlyOnce) -> PipelineConfiguration {
+        // One thread unless a test says otherwise: many groups of several
+        // members rebalancing at once, as a parallel test run makes them, once
+        // aborted the embedded broker's group coordinator (docs/delivery.md).
+        // Thread counts are tested in EngineThreadsTests and the kill -9 tests.
         PipelineConfiguration(
             kafka: kafka, group: group, inputTopics: [events], samplesTopic: "samples", deadLetterTopic: "dead-letters",
             checkpointTopic: "checkpoints", modelsTopic: "models", delivery: delivery,
-            checkpointEveryEvents: 5_000, sessionTimeout: .seconds(6), estimator: Self.estimator
+            checkpointEveryEvents: 5_000, threads: 1, sessionTimeout: .seconds(6), estimator: Self.estimator
         )
     }
 

@@ -44,10 +44,9 @@ public struct PipelineConfiguration: Sendable {
     /// Engine threads, each a member of the consumer group with its own
     /// consumer and producer, owning the partitions the group assigns it; `0`
     /// for one per core the process may use (``resolvedThreads``). A
-    /// partition's output is the same whatever the count. Default: 1 (see
-    /// docs/delivery.md, Scaling out: the embedded broker's group coordinator
-    /// once aborted under many members, and on 2 cores more threads gained
-    /// 1.05–1.4×).
+    /// partition's output is the same whatever the count. Default: 0, one per
+    /// core (on 2 cores, 2 threads gave 1.28-1.52x the steady throughput of 1;
+    /// docs/performance.md).
     public var threads: Int
     /// Largest Kafka message Salience writes; checkpoints and model exports are
     /// split into chunks of this size. Default: 900 KiB.
@@ -89,7 +88,7 @@ public struct PipelineConfiguration: Sendable {
         checkpointFullEvery: Int = 10,
         offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
         pollBatch: Int = 1000,
-        threads: Int = 1,
+        threads: Int = 0,
         maxMessageBytes: Int = 900 * 1024,
         maxInFlightMessages: Int = 100_000,
         linger: Duration = .milliseconds(1),
