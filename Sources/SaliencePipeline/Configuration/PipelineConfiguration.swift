@@ -45,7 +45,7 @@ public struct PipelineConfiguration: Sendable {
     /// consumer and producer, owning the partitions the group assigns it; `0`
     /// for one per core the process may use (``resolvedThreads``). A
     /// partition's output is the same whatever the count. Default: 0, one per
-    /// core (on 2 cores, 2 threads gave 1.28-1.52x the steady throughput of 1;
+    /// core (on 2 cores, 2 threads gave 1.28-1.53x the steady throughput of 1;
     /// docs/performance.md).
     public var threads: Int
     /// Largest Kafka message Salience writes; checkpoints and model exports are

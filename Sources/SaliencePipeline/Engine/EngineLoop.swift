@@ -275,14 +275,7 @@ final class EngineLoop: @unchecked Sendable {
         while let first = pending.first, first.outputsThrough <= reported {
             pending.removeFirst()
             let written = try checkpoints.send(first.prepared)
-            partitionGauges[first.task.partition]?.checkpointBytes.record(written.bytes)
-            statistics.update {
-                $0.checkpointBytes += written.bytes
-                if written.isFull {
-                    $0.fullCheckpoints += 1
-                    $0.fullCheckpointBytes += written.bytes
-                }
-            }
+            recordWritten(written, of: first.task.partition)
             sent.append(SentCheckpoint(task: first.task, written: written, recordsThrough: producer.sentMessages))
         }
         reported = producer.reportedThrough
@@ -341,14 +334,7 @@ final class EngineLoop: @unchecked Sendable {
         var written: [(task: PartitionTask, manifest: CheckpointManifest)] = []
         for task in tasks {
             guard let checkpoint = try checkpoints.write(task) else { continue }
-            partitionGauges[task.partition]?.checkpointBytes.record(checkpoint.bytes)
-            statistics.update {
-                $0.checkpointBytes += checkpoint.bytes
-                if checkpoint.isFull {
-                    $0.fullCheckpoints += 1
-                    $0.fullCheckpointBytes += checkpoint.bytes
-                }
-            }
+            recordWritten(checkpoint, of: task.partition)
             offsets.append(KafkaTopicPartitionOffset(task.partition, offset: checkpoint.manifest.nextOffset))
             written.append((task, checkpoint.manifest))
         }
@@ -364,6 +350,19 @@ final class EngineLoop: @unchecked Sendable {
         recordEvictions(checkpoints.checkRetention(of: tasks))
     }
 
+    /// Counts the bytes of a checkpoint sent.
+    private func recordWritten(_ written: CheckpointWriter.Written, of partition: KafkaTopicPartition) {
+        partitionGauges[partition]?.checkpointBytes.record(written.bytes)
+        statistics.update {
+            $0.checkpointBytes += written.bytes
+            if written.isFull {
+                $0.fullCheckpoints += 1
+                $0.fullCheckpointBytes += written.bytes
+            }
+        }
+    }
+
+    /// Counts the checkpoints whose full state the checkpoint topic no longer holds.
     private func recordEvictions(_ evicted: Int) {
         guard evicted > 0 else { return }
         metrics.checkpointsEvicted.increment(by: Int64(evicted))
