@@ -247,13 +247,19 @@ final class EngineLoop: @unchecked Sendable {
         let recordsThrough: UInt64
     }
 
-    /// Takes a periodic checkpoint of `task` without waiting: under
-    /// `exactly_once` and `at_least_once` it is sent once every output before
-    /// it is delivered (``advanceCheckpoints()``, each turn), while the loop
-    /// goes on; under `transactional` the open transaction commits with it.
+    /// Takes a periodic checkpoint of `task`. Under `exactly_once` without
+    /// waiting: it is sent once every output before it is delivered
+    /// (``advanceCheckpoints()``, each turn) while the loop goes on, and a
+    /// restart re-processes what it had not yet covered with its output
+    /// suppressed. Under `at_least_once` the loop waits until it is stored,
+    /// so a restart writes again at most one checkpoint interval; under
+    /// `transactional` the open transaction commits with it.
     private func checkpointInBackground(_ task: PartitionTask) throws {
-        guard configuration.delivery != .transactional else { return try checkpoint(Array(tasks.values)) }
-        try take(task)
+        switch configuration.delivery {
+        case .exactlyOnce: try take(task)
+        case .atLeastOnce: try checkpoint([task])
+        case .transactional: try checkpoint(Array(tasks.values))
+        }
     }
 
     /// Takes the checkpoint of `task` and queues it behind the outputs sent so far.
