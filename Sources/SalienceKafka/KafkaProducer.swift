@@ -59,16 +59,19 @@ public final class KafkaProducer: Sendable {
     ///
     /// When the local queue is full this call waits for room; it never drops.
     public func send(_ message: KafkaProducerMessage, tag: Int64 = 0, reportingTo handler: KafkaDeliveryHandler) throws {
-        var sequence = deliveries.open(handler, tag: tag)
-        while sequence == nil {
+        let sequence: UInt64
+        while true {
+            if let opened = deliveries.open(handler, tag: tag) {
+                sequence = opened
+                break
+            }
             // Full: the oldest outstanding message is `capacity` behind; its report frees the window.
             Thread.sleep(forTimeInterval: 0.0005)
-            sequence = deliveries.open(handler, tag: tag)
         }
         do {
-            try client.produce(message, sequence: sequence!)
+            try client.produce(message, sequence: sequence)
         } catch {
-            deliveries.cancel(sequence!)
+            deliveries.cancel(sequence)
             throw error
         }
     }

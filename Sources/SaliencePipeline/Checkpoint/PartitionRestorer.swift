@@ -29,8 +29,11 @@ struct PartitionRestorer {
     ///   the guarantee.
     func restore(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: PartitionTask] {
         let stored = try storedCheckpoints(of: partitions)
+        var newest: [KafkaTopicPartition: Newest] = [:]
+        for partition in partitions { newest[partition] = try self.newest(of: partition, stored: stored[partition]) }
         // Each read below covers every partition at once: restoring many costs the round trips of one.
-        let ends = try reader.bounds(partitions).mapValues(\.end)
+        // Only a partition with a checkpoint needs its end, to check the checkpoint against it.
+        let ends = try reader.bounds(partitions.filter { newest[$0] != nil }).mapValues(\.end)
         var written = OutputWritten()
         if configuration.delivery == .exactlyOnce {
             written.samples = try lastSourcePositions(in: configuration.samplesTopic, for: partitions)
@@ -38,9 +41,20 @@ struct PartitionRestorer {
         }
         var tasks: [KafkaTopicPartition: PartitionTask] = [:]
         for partition in partitions {
-            tasks[partition] = try restore(partition, stored: stored[partition], end: ends[partition]!, written: written)
+            tasks[partition] = try restore(
+                partition, stored: stored[partition], newest: newest[partition], end: ends[partition], written: written
+            )
         }
         return tasks
+    }
+
+    /// A partition's newest checkpoint, from the checkpoint topic or the checkpoint directory.
+    private struct Newest {
+        let checkpoint: PartitionCheckpoint
+        /// What the next change set builds on: only when the checkpoint came from the topic, which holds its parts.
+        let manifest: CheckpointManifest?
+        /// Where it came from, in words.
+        let source: String
     }
 
     /// Exactly-once: where each partition's output already stands in the output topics.
@@ -58,28 +72,33 @@ struct PartitionRestorer {
         )
     }
 
-    private func restore(
-        _ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?, end: Int64, written: OutputWritten
-    ) throws -> PartitionTask {
+    /// The newer of the topic's restorable generation and the directory's
+    /// checkpoint, saying which generations of the topic were refused.
+    private func newest(of partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?) throws -> Newest? {
         let key = PartitionCheckpoint.key(group: configuration.group, topic: partition.topic, partition: partition.partition)
         for line in stored?.refused ?? [] {
             logger.warning("refusing a checkpoint generation; trying an older one", metadata: [
                 "salience.partition": "\(partition)", "salience.reason": "\(line)",
             ])
         }
-        var newest = stored?.checkpoint
-        // Change sets build on the manifest only when it came from the topic, which holds its parts.
-        var manifest = stored?.manifest
-        var source = "the checkpoint topic '\(configuration.checkpointTopic)'"
+        var newest = stored?.checkpoint.map { Newest(checkpoint: $0, manifest: stored?.manifest, source: "the checkpoint topic '\(configuration.checkpointTopic)'") }
         if let directory = configuration.checkpointDirectory,
            let local = try CheckpointDirectory(path: directory).read(key: key, logger: logger),
-           local.nextOffset > newest?.nextOffset ?? -1 {
-            newest = local
-            manifest = nil
-            source = "the files in \(CheckpointDirectory(path: directory).checkpointPath(key: key))"
+           local.nextOffset > newest?.checkpoint.nextOffset ?? -1 {
+            newest = Newest(checkpoint: local, manifest: nil, source: "the files in \(CheckpointDirectory(path: directory).checkpointPath(key: key))")
         }
+        return newest
+    }
+
+    /// The task of `partition`, from its newest checkpoint, if any, whose partition ends at `end`.
+    private func restore(
+        _ partition: KafkaTopicPartition, stored: CheckpointGenerations.Outcome?, newest found: Newest?, end: Int64?, written: OutputWritten
+    ) throws -> PartitionTask {
+        let newest = found?.checkpoint
         var estimator = ImportanceEstimator(configuration: configuration.estimator)
-        if let checkpoint = newest {
+        if let found {
+            // Read for every partition with a checkpoint.
+            let (checkpoint, source, end) = (found.checkpoint, found.source, end!)
             guard checkpoint.nextOffset <= end else {
                 // Starting there would skip every message the partition holds, silently.
                 throw PipelineError(
@@ -106,7 +125,7 @@ struct PartitionRestorer {
         ])
         return PartitionTask(
             partition: partition, estimator: estimator, startOffset: newest?.nextOffset,
-            generation: generation, lastManifest: manifest,
+            generation: generation, lastManifest: found?.manifest,
             suppressSamplesThrough: suppressSamples, suppressDeadLettersThrough: suppressDeadLetters
         )
     }
