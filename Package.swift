@@ -119,24 +119,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SalienceTestSupport",
+            path: "Tests/SalienceTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SalienceKafkaTests",
-            dependencies: ["SalienceKafka"],
+            dependencies: ["SalienceKafka", "SalienceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SalienceCoreTests",
-            dependencies: ["SalienceCore", "SalienceDatasets"],
+            dependencies: ["SalienceCore", "SalienceDatasets", "SalienceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SalienceDatasetsTests",
-            dependencies: ["SalienceDatasets", "SalienceCore"],
+            dependencies: ["SalienceDatasets", "SalienceCore", "SalienceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SalienceEvaluationTests",
-            dependencies: ["SalienceEvaluation", "SalienceDatasets", "SalienceCore"],
+            dependencies: ["SalienceEvaluation", "SalienceDatasets", "SalienceCore", "SalienceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -145,6 +150,7 @@ let package = Package(
                 "SaliencePipeline",
                 "SalienceKafka",
                 "SalienceDatasets",
+                "SalienceTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
@@ -163,6 +169,7 @@ let package = Package(
                 "SalienceDatasets",
                 "SaliencePipeline",
                 "SalienceKafka",
+                "SalienceTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings

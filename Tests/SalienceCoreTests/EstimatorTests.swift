@@ -1,6 +1,7 @@
 import Foundation
 import SalienceCore
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
 /// A small configuration so tests run fast; the semantics are the defaults'.
@@ -16,7 +17,7 @@ func syntheticEvents(_ count: Int, seed: UInt64 = 42) -> [BehaviorEvent] {
     Array(SyntheticEventStream(configuration: .init(users: 2000, items: 5000, categories: 50, seed: seed)).prefix(count))
 }
 
-@Suite struct EstimatorTests {
+@Suite(.ownThreads) struct EstimatorTests {
     /// Labels follow a known linear rule over item and category: FTRL must
     /// rank held-out events with AUC ≥ 0.95, and its progressive log-loss falls.
     @Test func ftrlLearnsAKnownLinearRule() {

@@ -1,12 +1,13 @@
 import Foundation
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
 private let schemasDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Schemas")
 
-@Suite struct EventDecoderTests {
+@Suite(.ownThreads) struct EventDecoderTests {
     let decoder = EventDecoder()
 
     func decode(_ text: String) throws(EventDecodingError) -> BehaviorEvent {

@@ -1,9 +1,10 @@
 import Foundation
 import SalienceCore
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
-@Suite struct FrequencyTests {
+@Suite(.ownThreads) struct FrequencyTests {
     /// Count-min on a Zipf(1.1) stream of 1 M events: estimates never below the
     /// truth, and within ε·N of it for at least 1 − δ of the ids.
     @Test func countMinErrorStaysWithinEpsilonN() {

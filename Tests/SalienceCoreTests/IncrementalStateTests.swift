@@ -1,12 +1,13 @@
 import Foundation
 import SalienceCore
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
 /// Change sets: what an incremental checkpoint holds of the tables (the
 /// slots written since the previous checkpoint) and how restoring applies
 /// them to the state they followed.
-@Suite struct IncrementalStateTests {
+@Suite(.ownThreads) struct IncrementalStateTests {
     struct Cell: SlotValue {
         var value: UInt64 = 0
         static var empty: Cell { Cell() }

@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct JSONWriterTests {
+@Suite(.ownThreads) struct JSONWriterTests {
     func written(_ write: (inout JSONWriter) -> Void) -> String {
         var writer = JSONWriter()
         writer.beginObject()

@@ -1,8 +1,9 @@
-import Foundation
 @testable import SalienceCore
+import Foundation
+import SalienceTestSupport
 import Testing
 
-@Suite struct KeepRateControllerTests {
+@Suite(.ownThreads) struct KeepRateControllerTests {
     /// Log-normal scores of mean about 1 and a heavy right tail: at a target
     /// of 0.5 a fixed `clamp(rate × score)` clamps a large share at 1.
     static func skewedScores(_ count: Int, sigma: Double, seed: UInt64 = 7) -> [Double] {

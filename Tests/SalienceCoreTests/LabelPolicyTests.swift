@@ -1,10 +1,11 @@
 import Foundation
 import SalienceCore
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
 /// Hand-built streams through the delayed-feedback label policies.
-@Suite struct LabelPolicyTests {
+@Suite(.ownThreads) struct LabelPolicyTests {
     static let start: Int64 = 1_700_000_000_000
     static let window: Int64 = 10_000
 

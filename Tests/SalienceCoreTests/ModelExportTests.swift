@@ -1,5 +1,6 @@
 import Foundation
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
 /// Recomputes predictions from the export alone, following the feature-hashing
@@ -70,7 +71,7 @@ struct IndependentScorer {
     }
 }
 
-@Suite struct ModelExportTests {
+@Suite(.ownThreads) struct ModelExportTests {
     @Test func aTrainerRecomputesPredictionsFromTheExport() throws {
         var configuration = smallConfiguration()
         configuration.features.fields = FeatureField.allCases

@@ -1,9 +1,10 @@
 import Foundation
 import SalienceCore
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
-@Suite struct NegativeSamplingTests {
+@Suite(.ownThreads) struct NegativeSamplingTests {
     static let start: Int64 = 1_700_000_000_000
 
     static func configuration(perPositive: Int = 5, rebuildEvery: Int) -> EstimatorConfiguration {

@@ -1,7 +1,8 @@
 @testable import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct SlotTableTests {
+@Suite(.ownThreads) struct SlotTableTests {
     struct Pair: SlotValue {
         var a = 0.0
         var b: Int64 = -1

@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct StateCodecTests {
+@Suite(.ownThreads) struct StateCodecTests {
     func trainedState() -> (EstimatorConfiguration, [UInt8]) {
         let configuration = smallConfiguration()
         var estimator = ImportanceEstimator(configuration: configuration)

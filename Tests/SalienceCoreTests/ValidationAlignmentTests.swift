@@ -1,9 +1,10 @@
-import Foundation
 @testable import SalienceCore
+import Foundation
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
-@Suite struct ValidationAlignmentTests {
+@Suite(.ownThreads) struct ValidationAlignmentTests {
     static func configuration() -> EstimatorConfiguration {
         var configuration = smallConfiguration()
         configuration.validationAlignment.enabled = true

@@ -1,9 +1,10 @@
+@testable import SalienceDatasets
 import Foundation
 import SalienceCore
-@testable import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
-@Suite struct ClickModelStreamTests {
+@Suite(.ownThreads) struct ClickModelStreamTests {
     static func draws(_ configuration: ClickModelStream.Configuration) -> [ClickModelStream.Draw] {
         Array(ClickModelStream(configuration: configuration))
     }

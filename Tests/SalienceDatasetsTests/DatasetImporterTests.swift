@@ -1,6 +1,7 @@
+@testable import SalienceDatasets
 import Foundation
 import SalienceCore
-@testable import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
 /// The shared real-data samples (../shared/data beside the repository, or
@@ -30,7 +31,7 @@ struct ImportCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { path }
 }
 
-@Suite struct DatasetImporterTests {
+@Suite(.ownThreads) struct DatasetImporterTests {
     /// Counts per event type from ../shared/data/README.md.
     static let cases: [ImportCase] = [
         .init(path: "taobao_userbehavior/UserBehavior_time-sorted_part1.csv", format: .taobao,

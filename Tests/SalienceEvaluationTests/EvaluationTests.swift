@@ -1,10 +1,11 @@
+@testable import SalienceEvaluation
 import Foundation
 import SalienceCore
-@testable import SalienceEvaluation
 import SalienceDatasets
+import SalienceTestSupport
 import Testing
 
-@Suite("Evaluation: holdout metrics, prior correction, downstream trainer")
+@Suite("Evaluation: holdout metrics, prior correction, downstream trainer", .ownThreads)
 struct EvaluationMetricTests {
     @Test("AUC is the Mann–Whitney statistic, ties counted half")
     func auc() {
@@ -63,7 +64,7 @@ struct EvaluationMetricTests {
     }
 }
 
-@Suite("Evaluation: variants on a generated stream")
+@Suite("Evaluation: variants on a generated stream", .ownThreads)
 struct TrainingValueEvaluationTests {
     static let events = Array(SyntheticEventStream(configuration: .init(users: 400, items: 1500, seed: 21)).prefix(12_000))
 
@@ -130,7 +131,7 @@ struct TrainingValueEvaluationTests {
     }
 }
 
-@Suite("Feature hashing shared with the example trainer")
+@Suite("Feature hashing shared with the example trainer", .ownThreads)
 struct TrainerHashingTests {
     @Test("HashScheme and FeatureHasher give the vectors and indices Examples/trainer/golden_features.json records (the Python trainer checks the same file)")
     func goldenIndices() throws {
@@ -162,7 +163,7 @@ struct TrainerHashingTests {
     }
 }
 
-@Suite("Evaluation: delayed-feedback label variants")
+@Suite("Evaluation: delayed-feedback label variants", .ownThreads)
 struct DelayedFeedbackEvaluationTests {
     static func evaluate(window: Duration, rebuildEveryEvents: Int = 1000) -> DelayedFeedbackEvaluation.Result {
         var estimator = EstimatorConfiguration()
@@ -219,7 +220,7 @@ struct DelayedFeedbackEvaluationTests {
     }
 }
 
-@Suite("Evaluation: the click-model stream, streamed")
+@Suite("Evaluation: the click-model stream, streamed", .ownThreads)
 struct ClickModelEvaluationTests {
     @Test("A streamed training set grades as the same events in an array; the Bayes-optimal ranking beats every trained variant")
     func streamedAndBayesOptimal() throws {

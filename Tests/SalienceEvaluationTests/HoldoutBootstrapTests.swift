@@ -1,9 +1,10 @@
-import Foundation
 @testable import SalienceCore
 @testable import SalienceEvaluation
+import Foundation
+import SalienceTestSupport
 import Testing
 
-@Suite struct HoldoutBootstrapTests {
+@Suite(.ownThreads) struct HoldoutBootstrapTests {
     /// Scores of `count` positives drawn from N(separation, 1) and as many
     /// negatives from N(0, 1): the true AUC is Φ(separation / √2).
     static func scores(_ count: Int, separation: Double, random: inout SplitMix64) -> (predictions: [Double], labels: [Bool]) {

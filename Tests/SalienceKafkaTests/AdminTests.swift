@@ -1,7 +1,8 @@
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.ownThreads, .timeLimit(.minutes(1)))
 struct AdminTests {
     @Test func createTopicsOnTheEmbeddedClusterFailsAsUnsupported() throws {
         let test = try TestCluster(brokers: 1)

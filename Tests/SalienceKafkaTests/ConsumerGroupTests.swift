@@ -1,5 +1,6 @@
 import Foundation
 import SalienceKafka
+import SalienceTestSupport
 import Synchronization
 import Testing
 
@@ -25,7 +26,7 @@ final class AssignmentLog: Sendable {
     var revocationCount: Int { revocations.value }
 }
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct ConsumerGroupTests {
     @Test func twoMembersSplitThePartitionsAndTheSurvivorTakesAllWhenOneLeaves() throws {
         let test = try TestCluster()

@@ -1,8 +1,9 @@
 import Foundation
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct FaultInjectionTests {
     @Test func aBrokerDownDuringProduceLosesAndDuplicatesNothing() async throws {
         let test = try TestCluster(brokers: 3)

@@ -1,7 +1,8 @@
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct OffsetsForTimesTests {
     /// The embedded cluster answers -1 to every time lookup, so this exercises
     /// the search over the messages' own timestamps.

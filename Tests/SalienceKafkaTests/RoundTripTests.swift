@@ -1,9 +1,10 @@
 import Foundation
 import SalienceKafka
+import SalienceTestSupport
 import Synchronization
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct RoundTripTests {
     @Test func tenThousandMessagesArriveInOrderPerPartitionWithKeysHeadersAndTimestamps() async throws {
         let test = try TestCluster()

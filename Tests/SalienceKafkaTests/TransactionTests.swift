@@ -1,10 +1,11 @@
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
 /// The embedded cluster accepts transactions but writes no control markers and
 /// discards offsets sent to a transaction, so these tests check the API flow
 /// and error classes, not read_committed visibility.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct TransactionTests {
     @Test func commitAndAbortFlowsWorkEndToEnd() throws {
         let test = try TestCluster()
@@ -64,7 +65,7 @@ struct TransactionTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.ownThreads, .timeLimit(.minutes(2)))
 struct TransactionErrorClassTests {
     @Test func aRejectedProduceMakesTheCommitAbortable() throws {
         let test = try TestCluster(brokers: 1)

@@ -4,9 +4,10 @@ import SalienceCore
 import SalienceDatasets
 import SalienceOperations
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite("Label-policy metrics scraped from a running pipeline", .timeLimit(.minutes(3)))
+@Suite("Label-policy metrics scraped from a running pipeline", .ownThreads, .timeLimit(.minutes(3)))
 struct LabelMetricsScrapeTests {
     /// One partition under attribution with a small pending bound and one
     /// negative per positive: the label counters, the pending gauge and the

@@ -4,9 +4,10 @@ import SalienceCore
 import SalienceDatasets
 import SalienceOperations
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite("Metrics scraped from a running pipeline", .timeLimit(.minutes(3)))
+@Suite("Metrics scraped from a running pipeline", .ownThreads, .timeLimit(.minutes(3)))
 struct PipelineScrapeTests {
     @Test("/metrics counts exactly the events fed, by type and dead-letter reason; /readyz turns 200 once caught up")
     func scrapeDuringRun() async throws {

@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(5)))
 struct BrokerFaultTests {
     /// A broker down for 5 s and errors injected on produce, fetch and offset
     /// commit: the run recovers by itself, hands every sample to the producer

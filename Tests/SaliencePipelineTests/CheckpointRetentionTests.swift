@@ -1,10 +1,11 @@
+@testable import SaliencePipeline
 import Foundation
 import SalienceCore
 import SalienceKafka
-@testable import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.ownThreads, .timeLimit(.minutes(5)))
 struct CheckpointRetentionTests {
     /// Checkpoints that together outgrow what the checkpoint topic keeps
     /// cannot all be restored: the run says so when it writes them, not later

@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(15)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(15)))
 struct CrashRecoveryTests {
     /// Feeds `input` in six parts. Before each of the first five it starts
     /// `salience run`, produces the part, waits for the run's first new

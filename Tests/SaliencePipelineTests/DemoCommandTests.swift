@@ -1,7 +1,8 @@
 import Foundation
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.ownThreads, .timeLimit(.minutes(5)))
 struct DemoCommandTests {
     /// `salience demo` as a user runs it: it exits 0 by itself and its summary
     /// counts match what it fed (events plus its five malformed messages).

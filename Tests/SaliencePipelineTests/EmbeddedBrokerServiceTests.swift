@@ -1,11 +1,12 @@
 import Logging
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Testing
 
-@Suite struct EmbeddedBrokerServiceTests {
+@Suite(.ownThreads) struct EmbeddedBrokerServiceTests {
     @Test func topicArgumentsParse() {
         #expect(EmbeddedBrokerService.Topic(argument: "events:12") == .init(name: "events", partitions: 12))
         #expect(EmbeddedBrokerService.Topic(argument: "events") == .init(name: "events", partitions: 4))

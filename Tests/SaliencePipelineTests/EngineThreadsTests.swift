@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(10)))
 struct EngineThreadsTests {
     /// The same input, with bad messages among the good, through 1, 2 and 4
     /// engine threads, each run in a group of its own writing topics of its

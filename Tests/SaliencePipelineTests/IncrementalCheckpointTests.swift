@@ -1,13 +1,14 @@
+@testable import SaliencePipeline
 import Foundation
 import SalienceCore
 import SalienceKafka
-@testable import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
 /// Incremental checkpoints on the embedded broker: generations of a full
 /// state and change sets, a torn generation passed over, and output that
 /// still equals the uninterrupted run.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.ownThreads, .timeLimit(.minutes(5)))
 struct IncrementalCheckpointTests {
     /// A run writes change sets between full states; a generation torn after
     /// it (a change set's first chunk, then nothing) and a manifest naming a

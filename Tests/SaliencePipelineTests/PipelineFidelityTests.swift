@@ -3,9 +3,10 @@ import SalienceCore
 import SalienceDatasets
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(5)))
 struct PipelineFidelityTests {
     /// 100 k real Taobao events: one sample per valid event, equal byte for
     /// byte to the core estimator fed the same partition directly, and the

@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(5)))
 struct ReplayTests {
     /// A range `salience run` processed live, replayed from the same (empty)
     /// starting state, gives the same samples field for field. Only delivery

@@ -1,12 +1,13 @@
-import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
 #endif
+import Foundation
+import FoundationNetworking
+import SalienceTestSupport
 import Testing
 
 /// The `salience run` binary configured by a file and the environment:
 /// what it serves and logs, and how it refuses a bad configuration.
-@Suite("salience run: configuration file, metrics endpoint, JSON logs", .timeLimit(.minutes(3)))
+@Suite("salience run: configuration file, metrics endpoint, JSON logs", .ownThreads, .timeLimit(.minutes(3)))
 struct RunCommandOperationsTests {
     static func writeConfiguration(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("salience-\(UUID().uuidString).yaml").path

@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.ownThreads, .timeLimit(.minutes(5)))
 struct SampleFormatTests {
     /// `output.format: protobuf` writes one `salience.v1.WeightedSample` per
     /// record, byte-identical to the core estimator's encoding of the same

@@ -2,9 +2,10 @@ import Foundation
 import SalienceCore
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.ownThreads, .serialized, .timeLimit(.minutes(5)))
 struct ScaleOutTests {
     /// Three `salience run` processes in one group over 12 partitions; one is
     /// killed. Its partitions move to the others, which restore their state from

@@ -1,9 +1,10 @@
 import Foundation
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.ownThreads, .timeLimit(.minutes(5)))
 struct StaleCheckpointTests {
     /// A checkpoint file whose offset lies past the end of its partition (the
     /// topic was recreated, or the file belongs to another cluster) would start
