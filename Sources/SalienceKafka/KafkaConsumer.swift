@@ -74,19 +74,36 @@ public final class KafkaConsumer: Sendable {
     /// (with ``KafkaConsumerConfiguration/reportEndOfPartition``): the true
     /// end even where a broker reports a high watermark short of it.
     public func poll(maxMessages: Int, timeout: Duration, partitionEnds: inout [KafkaTopicPartition: Int64]) throws -> [KafkaConsumerMessage] {
+        var batch = KafkaMessageBatch()
+        try poll(into: &batch, maxMessages: maxMessages, timeout: timeout, partitionEnds: &partitionEnds)
+        return batch.messages.map { batch.consumerMessage($0) }
+    }
+
+    /// ``poll(into:maxMessages:timeout:partitionEnds:)`` without noting partition ends.
+    public func poll(into batch: inout KafkaMessageBatch, maxMessages: Int, timeout: Duration) throws {
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        try poll(into: &batch, maxMessages: maxMessages, timeout: timeout, partitionEnds: &ends)
+    }
+
+    /// ``poll(maxMessages:timeout:partitionEnds:)`` into a batch the caller
+    /// keeps: emptied, then filled, reusing its buffers, so a loop polling
+    /// into one batch allocates nothing per message.
+    public func poll(
+        into batch: inout KafkaMessageBatch, maxMessages: Int, timeout: Duration,
+        partitionEnds: inout [KafkaTopicPartition: Int64]
+    ) throws {
         if closed.withLock({ $0 }) {
             throw KafkaError(code: .destroyed, name: "_DESTROY", message: "poll on a closed consumer", severity: .permanent)
         }
-        var messages: [KafkaConsumerMessage] = []
-        var topicNames: [OpaquePointer: String] = [:]
+        batch.removeAll()
         var wait = timeout.timeoutMilliseconds
         revocations.clear()
-        while messages.count < maxMessages, let polled = client.consumerPoll(timeoutMilliseconds: wait, topicNames: &topicNames) {
+        while batch.count < maxMessages, let polled = client.consumerPoll(timeoutMilliseconds: wait, into: &batch) {
             wait = 0
-            revocations.drop(from: &messages)
+            revocations.drop(from: &batch)
             switch polled {
-            case .message(let message):
-                messages.append(message)
+            case .message:
+                break
             case .partitionEnd(let partition, let offset):
                 partitionEnds[partition] = offset
             case .error(let name, let text):
@@ -94,8 +111,7 @@ public final class KafkaConsumer: Sendable {
                 logger.warning("consumer error", metadata: ["kafka.error": "\(name)", "kafka.message": "\(text)"])
             }
         }
-        revocations.drop(from: &messages)
-        return messages
+        revocations.drop(from: &batch)
     }
 
     /// Commits the offsets (the next offset to read, per partition) and waits
@@ -199,12 +215,12 @@ private final class Revocations: @unchecked Sendable {
     }
 
     /// Removes the messages of revoked partitions, then forgets the revocations.
-    func drop(from messages: inout [KafkaConsumerMessage]) {
+    func drop(from batch: inout KafkaMessageBatch) {
         guard everything || !partitions.isEmpty else { return }
         if everything {
-            messages.removeAll()
+            batch.removeAll()
         } else {
-            messages.removeAll { partitions.contains($0.topicPartition) }
+            batch.removeMessages { partitions.contains($0) }
         }
         clear()
     }

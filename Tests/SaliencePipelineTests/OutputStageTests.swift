@@ -33,11 +33,21 @@ import Testing
         )
     }
 
-    static func message(_ bytes: [UInt8], offset: Int64) -> KafkaConsumerMessage {
-        KafkaConsumerMessage(
-            topic: input.topic, partition: input.partition, offset: offset, key: Array("k".utf8), value: bytes, headers: [],
+    /// A batch of one input message, as a poll returns it.
+    static func batch(_ bytes: [UInt8], offset: Int64) -> KafkaMessageBatch {
+        var batch = KafkaMessageBatch()
+        batch.append(
+            input, offset: offset, key: Array("k".utf8), value: bytes,
             timestamp: KafkaTimestamp(milliseconds: 1_700_000_000_000, kind: .createTime)
         )
+        return batch
+    }
+
+    /// `task`'s outcome for one input message.
+    @discardableResult
+    static func handle(_ bytes: [UInt8], offset: Int64, by task: PartitionTask) -> PartitionTask.Outcome {
+        let batch = batch(bytes, offset: offset)
+        return task.handle(batch.messages[0], in: batch, decoder: EventDecoder())
     }
 
     static let events = Array(SyntheticEventStream(configuration: .init(users: 40, items: 300, seed: 11)).prefix(2400))
@@ -66,8 +76,9 @@ import Testing
         let task = Self.task(configuration)
         var sent: [WeightedSample] = []
         for (offset, event) in Self.events.prefix(50).enumerated() {
-            let message = Self.message(event.jsonBytes, offset: Int64(offset))
-            guard case .processed(_, let samples, _) = task.handle(message, decoder: EventDecoder()) else {
+            let batch = Self.batch(event.jsonBytes, offset: Int64(offset))
+            let message = batch.messages[0]
+            guard case .processed(_, let samples, _) = task.handle(message, in: batch, decoder: EventDecoder()) else {
                 Issue.record("event \(offset) not processed")
                 continue
             }
@@ -98,12 +109,13 @@ import Testing
         let output = SampleOutput(configuration: configuration, producer: log, deliveries: deliveries)
         let task = Self.task(configuration)
         let bad = Array(#"{"user_id":"u","item_id":"i","type":"teleport","ts":1700000000000}"#.utf8)
-        let message = Self.message(bad, offset: 41)
-        guard case .deadLetter(let error) = task.handle(message, decoder: EventDecoder()) else {
+        let batch = Self.batch(bad, offset: 41)
+        let message = batch.messages[0]
+        guard case .deadLetter(let error) = task.handle(message, in: batch, decoder: EventDecoder()) else {
             Issue.record("an unknown type is not a dead letter")
             return
         }
-        try output.sendDeadLetter(message, error, of: task)
+        try output.sendDeadLetter(message, in: batch, error, of: task)
         log.deliver()
         let letters = log.messages("dead-letters")
         #expect(letters.count == 1)
@@ -129,7 +141,7 @@ import Testing
         var offset: Int64 = 0
         for _ in 0..<7 {
             for _ in 0..<300 {
-                _ = task.handle(Self.message(Self.events[Int(offset)].jsonBytes, offset: offset), decoder: EventDecoder())
+                Self.handle(Self.events[Int(offset)].jsonBytes, offset: offset, by: task)
                 offset += 1
             }
             let written = try #require(try writer.write(task))
@@ -183,7 +195,7 @@ import Testing
 
         // A crash while generation 7 is written: its change set went out, its manifest did not.
         for _ in 0..<300 {
-            _ = task.handle(Self.message(Self.events[Int(offset)].jsonBytes, offset: offset), decoder: EventDecoder())
+            Self.handle(Self.events[Int(offset)].jsonBytes, offset: offset, by: task)
             offset += 1
         }
         let location = KafkaTopicPartition(topic: "checkpoints", partition: ChunkedRecords.partition(of: key, partitions: 4))
@@ -205,7 +217,7 @@ import Testing
         var writer = Self.writer(configuration, log)
         let task = Self.task(configuration)
         for offset in 0..<300 {
-            _ = task.handle(Self.message(Self.events[offset].jsonBytes, offset: Int64(offset)), decoder: EventDecoder())
+            Self.handle(Self.events[offset].jsonBytes, offset: Int64(offset), by: task)
         }
         let first = try #require(try writer.write(task))
         log.deliver()
@@ -220,7 +232,7 @@ import Testing
         #expect(writer.checkRetention(of: [task]) == 1)
         #expect(writer.checkRetention(of: [task]) == 0, "reported once")
         for offset in 300..<400 {
-            _ = task.handle(Self.message(Self.events[offset].jsonBytes, offset: Int64(offset)), decoder: EventDecoder())
+            Self.handle(Self.events[offset].jsonBytes, offset: Int64(offset), by: task)
         }
         let second = try #require(try writer.write(task))
         #expect(second.isFull, "the next checkpoint replaces the evicted full state")

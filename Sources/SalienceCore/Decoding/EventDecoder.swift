@@ -61,16 +61,21 @@ public struct EventDecoder: Sendable {
     /// event allocates nothing per event. On a throw, `event` is left
     /// part-filled.
     public func decode(_ bytes: [UInt8], into event: inout BehaviorEvent) throws(EventDecodingError) {
-        var path = Path.fast
         var failure: EventDecodingError?
         bytes.withUnsafeBytes { buffer in
             do throws(EventDecodingError) {
-                try decode(buffer, into: &event, path: &path)
+                try decode(buffer, into: &event)
             } catch {
                 failure = error
             }
         }
         if let failure { throw failure }
+    }
+
+    /// ``decode(_:into:)-([UInt8],_)`` from bytes in place (a consumer's batch).
+    public func decode(_ bytes: UnsafeRawBufferPointer, into event: inout BehaviorEvent) throws(EventDecodingError) {
+        var path = Path.fast
+        try decode(bytes, into: &event, path: &path)
     }
 
     /// Decodes one message and says which path did it.

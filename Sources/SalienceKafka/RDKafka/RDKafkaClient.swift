@@ -58,6 +58,11 @@ final class RDKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>
 
+    /// The name of the topic behind `handle`, made once per topic.
+    func topicName(_ handle: OpaquePointer) -> String {
+        context.takeUnretainedValue().topicName(handle)
+    }
+
     init(
         kind: Kind,
         properties: [String: String],

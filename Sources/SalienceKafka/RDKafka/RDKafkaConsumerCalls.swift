@@ -5,7 +5,7 @@ import Logging
 /// calls these and no C function.
 extension RDKafkaClient {
     /// Serves the main queue from the consumer queue, so one
-    /// ``consumerPoll(timeoutMilliseconds:topicNames:)`` serves both.
+    /// ``consumerPoll(timeoutMilliseconds:into:)`` serves both.
     func redirectPollToConsumer() {
         rd_kafka_poll_set_consumer(handle)
     }
@@ -30,19 +30,24 @@ extension RDKafkaClient {
 
     /// What one consumer poll returned.
     enum Polled {
-        case message(KafkaConsumerMessage)
+        /// A message, appended to the batch.
+        case message
         /// The end of a partition was reached, at this offset (only with `enable.partition.eof`).
         case partitionEnd(KafkaTopicPartition, offset: Int64)
         /// A consumer error: its librdkafka name and text.
         case error(name: String, text: String)
     }
 
-    /// One message, error or end of partition, waiting up to the timeout; `nil` when none came.
-    func consumerPoll(timeoutMilliseconds: Int32, topicNames: inout [OpaquePointer: String]) -> Polled? {
+    /// One message (appended to `batch`), error or end of partition, waiting
+    /// up to the timeout; `nil` when none came.
+    func consumerPoll(timeoutMilliseconds: Int32, into batch: inout KafkaMessageBatch) -> Polled? {
         guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
         defer { rd_kafka_message_destroy(message) }
         let err = message.pointee.err
-        if err == RD_KAFKA_RESP_ERR_NO_ERROR { return .message(KafkaConsumerMessage(copying: message, topicNames: &topicNames)) }
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            batch.append(copying: message, topic: message.pointee.rkt.map { topicName($0) } ?? "")
+            return .message
+        }
         if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
             let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
             return .partitionEnd(KafkaTopicPartition(topic: topic, partition: message.pointee.partition), offset: message.pointee.offset)

@@ -1,56 +1,43 @@
 import CRdKafka
 
-extension KafkaConsumerMessage {
-    /// Copies a librdkafka message into Swift values. `topicNames` remembers
-    /// each topic handle's name, so a batch makes each name's string once.
-    init(copying message: UnsafePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]) {
+extension KafkaMessageBatch {
+    /// Copies a librdkafka message's key, value and headers into the batch.
+    mutating func append(copying message: UnsafePointer<rd_kafka_message_t>, topic: String) {
         let raw = message.pointee
-        var topic = ""
-        if let handle = raw.rkt {
-            if let known = topicNames[handle] {
-                topic = known
-            } else {
-                topic = String(cString: rd_kafka_topic_name(handle))
-                topicNames[handle] = topic
-            }
-        }
-        let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
-        let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
-        self.init(
-            topic: topic,
-            partition: raw.partition,
-            offset: raw.offset,
-            key: key,
-            value: value,
-            headers: Self.headers(of: message),
-            timestamp: Self.timestamp(of: message)
-        )
-    }
-
-    static func timestamp(of message: UnsafePointer<rd_kafka_message_t>) -> KafkaTimestamp? {
-        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let milliseconds = rd_kafka_message_timestamp(message, &type)
-        switch type {
-        case RD_KAFKA_TIMESTAMP_CREATE_TIME: return KafkaTimestamp(milliseconds: milliseconds, kind: .createTime)
-        case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: return KafkaTimestamp(milliseconds: milliseconds, kind: .logAppendTime)
-        default: return nil
-        }
-    }
-
-    private static func headers(of message: UnsafePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        let firstHeader = nextHeaderIndex
         var headers: OpaquePointer?
-        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
-        var result: [KafkaHeader] = []
-        var index = 0
-        while true {
+        if rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
+            var index = 0
             var name: UnsafePointer<CChar>?
             var value: UnsafeRawPointer?
             var size = 0
-            guard rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let name else { break }
-            result.append(KafkaHeader(key: String(cString: name), value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
-            index += 1
+            while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let name {
+                var length = 0
+                while name[length] != 0 { length += 1 }
+                let storedName = store(UnsafeRawBufferPointer(start: name, count: length))
+                appendHeader(name: storedName, value: value.map { store(UnsafeRawBufferPointer(start: $0, count: size)) })
+                index += 1
+            }
         }
-        return result
+        let key = raw.key.map { store(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        let value = store(UnsafeRawBufferPointer(start: raw.payload, count: raw.payload == nil ? 0 : raw.len))
+        appendMessage(
+            KafkaTopicPartition(topic: topic, partition: raw.partition), offset: raw.offset, key: key, value: value,
+            headersFrom: firstHeader, timestamp: KafkaTimestamp(of: message)
+        )
+    }
+}
+
+extension KafkaTimestamp {
+    /// A librdkafka message's timestamp, `nil` when it has none.
+    init?(of message: UnsafePointer<rd_kafka_message_t>) {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let milliseconds = rd_kafka_message_timestamp(message, &type)
+        switch type {
+        case RD_KAFKA_TIMESTAMP_CREATE_TIME: self.init(milliseconds: milliseconds, kind: .createTime)
+        case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME: self.init(milliseconds: milliseconds, kind: .logAppendTime)
+        default: return nil
+        }
     }
 }
 

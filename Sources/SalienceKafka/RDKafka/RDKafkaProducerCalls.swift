@@ -20,7 +20,7 @@ extension RDKafkaClient {
                     topic: message.pointee.rkt.map { context.topicName($0) } ?? "",
                     partition: message.pointee.partition,
                     offset: message.pointee.offset,
-                    timestamp: KafkaConsumerMessage.timestamp(of: message)
+                    timestamp: KafkaTimestamp(of: message)
                 )), tag: tag)
             } else {
                 handler?.delivered(.failure(KafkaError.from(err, context: "delivery")), tag: tag)

@@ -43,6 +43,8 @@ final class EngineLoop: @unchecked Sendable {
     private var sent: [SentCheckpoint] = []
     /// What the current batch handled, published to `statistics` and `metrics` once per batch.
     private var handled = HandledCounts()
+    /// The current poll's messages, their bytes in buffers every poll reuses.
+    private var batch = KafkaMessageBatch()
 
     /// - Parameters:
     ///   - member: This loop's index among the engine's threads (its health
@@ -124,10 +126,10 @@ final class EngineLoop: @unchecked Sendable {
         defer { health.update(member: member) { $0.running = false } }
         do {
             while !stopRequested() {
-                let messages = try consumer.poll(maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
+                try consumer.poll(into: &batch, maxMessages: configuration.pollBatch, timeout: .milliseconds(100))
                 observeLoopTurn()
                 defer { publishHandled() }
-                for message in messages {
+                for message in batch.messages {
                     guard assignment.accepts(message.topicPartition), let task = tasks[message.topicPartition] else { continue }
                     // Per message: a periodic checkpoint commits the transaction mid-batch.
                     try beginTransactionIfNeeded()
@@ -164,8 +166,8 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
-    private func handle(_ message: KafkaConsumerMessage, by task: PartitionTask) throws {
-        let outcome = task.handle(message, decoder: decoder)
+    private func handle(_ message: KafkaMessageBatch.Message, by task: PartitionTask) throws {
+        let outcome = task.handle(message, in: batch, decoder: decoder)
         switch outcome {
         case .alreadyProcessed:
             return
@@ -176,7 +178,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             handled.count(release, suppressed: firstToWrite)
         case .deadLetter(let error):
-            try output.sendDeadLetter(message, error, of: task)
+            try output.sendDeadLetter(message, in: batch, error, of: task)
             handled.countUndecodable(suppressed: false)
         case .suppressedDeadLetter:
             handled.countUndecodable(suppressed: true)

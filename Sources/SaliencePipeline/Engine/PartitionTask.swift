@@ -85,8 +85,8 @@ final class PartitionTask {
         self.suppressDeadLettersThrough = suppressDeadLettersThrough
     }
 
-    /// Decodes, estimates, and says what to write.
-    func handle(_ message: KafkaConsumerMessage, decoder: EventDecoder) -> Outcome {
+    /// Decodes `message` in place in its `batch`, estimates, and says what to write.
+    func handle(_ message: KafkaMessageBatch.Message, in batch: KafkaMessageBatch, decoder: EventDecoder) -> Outcome {
         if let nextOffset, message.offset < nextOffset { return .alreadyProcessed }
         nextOffset = message.offset + 1
         eventsSinceCheckpoint += 1
@@ -95,7 +95,7 @@ final class PartitionTask {
         // event, are unshared again and no event allocates new ones.
         released.removeAll(keepingCapacity: true)
         do throws(EventDecodingError) {
-            try decoder.decode(message.value, into: &event)
+            try batch.withValue(of: message) { (bytes) throws(EventDecodingError) in try decoder.decode(bytes, into: &event) }
         } catch {
             return message.offset <= suppressDeadLettersThrough ? .suppressedDeadLetter(error) : .deadLetter(error)
         }

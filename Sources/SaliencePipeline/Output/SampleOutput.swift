@@ -32,7 +32,7 @@ struct SampleOutput {
 
     /// Sends `sample`, the `index`-th released by `message`; its delivery
     /// report counts it (and its latency from the message's timestamp).
-    mutating func send(_ sample: WeightedSample, index: Int, from message: KafkaConsumerMessage, of task: PartitionTask) throws {
+    mutating func send(_ sample: WeightedSample, index: Int, from message: KafkaMessageBatch.Message, of task: PartitionTask) throws {
         // Emptied first: the digit buffers are then referenced only here and are rewritten in place.
         headers.removeAll(keepingCapacity: true)
         headers.append(contentsOf: task.sourcePartitionHeaders)
@@ -53,14 +53,14 @@ struct SampleOutput {
         try producer.send(output, tag: message.timestamp?.milliseconds ?? SampleDeliveries.noTimestamp, reportingTo: sampleDeliveries)
     }
 
-    /// Sends `message` as it came to the dead-letter topic, with the reason
-    /// and detail of `error` and its source position in headers.
-    func sendDeadLetter(_ message: KafkaConsumerMessage, _ error: EventDecodingError, of task: PartitionTask) throws {
+    /// Sends `message` of `batch` as it came to the dead-letter topic, with
+    /// the reason and detail of `error` and its source position in headers.
+    func sendDeadLetter(_ message: KafkaMessageBatch.Message, in batch: KafkaMessageBatch, _ error: EventDecodingError, of task: PartitionTask) throws {
         let output = KafkaProducerMessage(
             topic: deadLetterTopic,
             partition: message.partition,
-            key: message.key,
-            value: message.value,
+            key: batch.key(of: message).map(Array.init),
+            value: Array(batch.value(of: message)),
             headers: task.sourcePartitionHeaders + [
                 SalienceHeader.sourceOffset(message.offset),
                 KafkaHeader(key: SalienceHeader.reason, string: error.reason.rawValue),

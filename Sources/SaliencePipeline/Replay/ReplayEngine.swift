@@ -111,12 +111,14 @@ public final class ReplayEngine {
             try consumer.assign([KafkaTopicPartitionOffset(range.partition, offset: range.start)])
             var position = range.start
             var idle = ContinuousClock.now
+            var batch = KafkaMessageBatch()
             while position < range.end {
                 if stopRequested() {
                     summary.stopped = true
                     return summary
                 }
-                let messages = try consumer.poll(maxMessages: 2000, timeout: .milliseconds(200))
+                try consumer.poll(into: &batch, maxMessages: 2000, timeout: .milliseconds(200))
+                let messages = batch.messages
                 if messages.isEmpty, ContinuousClock.now - idle > .seconds(30) {
                     throw KafkaError(code: .timedOut, name: "_TIMED_OUT",
                                      message: "replay of \(range.partition) stalled at offset \(position) of \(range.end)", severity: .retriable)
@@ -126,7 +128,7 @@ public final class ReplayEngine {
                 for message in messages where message.topicPartition == range.partition && (position..<range.end).contains(message.offset) {
                     done += message.offset + 1 - position
                     position = message.offset + 1
-                    switch task.handle(message, decoder: decoder) {
+                    switch task.handle(message, in: batch, decoder: decoder) {
                     case .processed(let release, let samples, _):
                         summary.events += 1
                         if !release.result.kept { summary.notKept += 1 }
