@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SalienceConfigurationTests",
-            dependencies: ["SalienceConfiguration"],
+            dependencies: ["SalienceConfiguration", "SalienceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

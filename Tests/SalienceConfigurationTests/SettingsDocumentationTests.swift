@@ -1,8 +1,9 @@
 import Foundation
 import SalienceConfiguration
+import SalienceTestSupport
 import Testing
 
-@Suite("Settings: schema, README and docs/configuration.md")
+@Suite("Settings: schema, README and docs/configuration.md", .ownThreads)
 struct SettingsDocumentationTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -2,9 +2,10 @@ import Foundation
 import SalienceConfiguration
 import SalienceKafka
 import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
-@Suite("Settings: file, environment and flags")
+@Suite("Settings: file, environment and flags", .ownThreads)
 struct SettingsLoaderTests {
     /// Writes `text` to a temporary YAML file and returns its path.
     static func file(_ text: String) throws -> String {

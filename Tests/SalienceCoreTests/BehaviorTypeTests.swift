@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct BehaviorTypeTests {
+@Suite(.ownThreads) struct BehaviorTypeTests {
     @Test func canonicalNamesRoundTrip() {
         for type in BehaviorType.allCases {
             #expect(BehaviorType(name: type.name) == type)

@@ -1,8 +1,9 @@
 import Foundation
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct DecayTests {
+@Suite(.ownThreads) struct DecayTests {
     /// Statistics sharing one event's decay values end exactly where
     /// statistics computing their own do, including across landmark rescales
     /// (ten years at a one-hour half-life) and when a shared value was made

@@ -251,7 +251,7 @@ func unusualEncoding(of event: BehaviorEvent, _ generator: inout SplitMix64) -> 
     return "\n { " + pairs.map { "\(escaped($0.0)) :\t\($0.1)" }.joined(separator: " ,\r\n ") + " } \n"
 }
 
-@Suite struct DecimalParsingTests {
+@Suite(.ownThreads) struct DecimalParsingTests {
     /// The fast decimal path and Double(String) agree bit for bit on prices.
     @Test func fastPathPricesEqualStandardParsing() throws {
         var generator = SplitMix64(seed: 9)

@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct HashingTests {
+@Suite(.ownThreads) struct HashingTests {
     /// Reference values computed with the `xxhash` Python package (the C library).
     @Test(arguments: [
         ("", UInt64(0), UInt64(0xEF46_DB37_51D8_E999)),

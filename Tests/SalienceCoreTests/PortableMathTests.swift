@@ -1,8 +1,9 @@
 import Foundation
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct PortableMathTests {
+@Suite(.ownThreads) struct PortableMathTests {
     /// Distance in units in the last place between two finite doubles of one sign.
     static func ulps(_ a: Double, _ b: Double) -> UInt64 {
         if a == b { return 0 }

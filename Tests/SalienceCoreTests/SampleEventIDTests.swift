@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct SampleEventIDTests {
+@Suite(.ownThreads) struct SampleEventIDTests {
     static let positions = [
         SourcePosition(topic: "events", partition: 0, offset: 0),
         SourcePosition(topic: "behaviour-events", partition: 12, offset: 1_234_567),

@@ -1,8 +1,9 @@
 import Foundation
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct SampleJSONTests {
+@Suite(.ownThreads) struct SampleJSONTests {
     /// The keys of every object in a JSON document, dotted.
     func keyPaths(_ value: Any, prefix: String = "") -> Set<String> {
         guard let object = value as? [String: Any] else { return [] }
@@ -43,7 +44,7 @@ import Testing
 
 /// Samples of the delayed-feedback policies and generated negatives have the
 /// shape of their schema examples, and their weight is the product of its factors.
-@Suite struct LabelledSampleJSONTests {
+@Suite(.ownThreads) struct LabelledSampleJSONTests {
     static func example(_ name: String) throws -> Set<String> {
         let url = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,7 +1,8 @@
 import SalienceCore
+import SalienceTestSupport
 import Testing
 
-@Suite struct SampleProtobufTests {
+@Suite(.ownThreads) struct SampleProtobufTests {
     @Test func samplesEncodeWithTheProtoFieldNumbers() throws {
         var estimator = ImportanceEstimator(configuration: smallConfiguration())
         for (offset, event) in syntheticEvents(200).enumerated() {

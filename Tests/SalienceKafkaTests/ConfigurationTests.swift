@@ -1,8 +1,9 @@
-import Logging
 @testable import SalienceKafka
+import Logging
+import SalienceTestSupport
 import Testing
 
-@Suite struct ConfigurationTests {
+@Suite(.ownThreads) struct ConfigurationTests {
     let logger = Logger(label: "salience.test")
 
     @Test func anUnknownPropertyIsNamedWithLibrdkafkasMessage() {

@@ -1,7 +1,9 @@
 @testable import SalienceKafka
+import SalienceTestSupport
 import Testing
 
 /// The producer's window of outstanding messages, without a broker.
+@Suite(.ownThreads)
 struct DeliveryWindowTests {
     @Test func theReportedPrefixWaitsForTheOldestOutstandingMessage() throws {
         let window = DeliveryWindow(capacity: 64)

@@ -1,8 +1,9 @@
 import Foundation
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
-@Suite struct KafkaLibraryTests {
+@Suite(.ownThreads) struct KafkaLibraryTests {
     /// The version reported is the librdkafka loaded at run time (CI runs this
     /// suite on Debian's 2.0.2 and again on a current release through
     /// `LD_LIBRARY_PATH`), and the log of each run names it.

@@ -1,6 +1,8 @@
 import SalienceKafka
+import SalienceTestSupport
 import Testing
 
+@Suite(.ownThreads)
 struct KafkaMessageBatchTests {
     static let events = KafkaTopicPartition(topic: "events", partition: 3)
 

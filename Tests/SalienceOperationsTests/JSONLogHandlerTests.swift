@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import SalienceOperations
+import SalienceTestSupport
 import Testing
 
-@Suite("JSON log lines")
+@Suite("JSON log lines", .ownThreads)
 struct JSONLogHandlerTests {
     @Test("Each record is one JSON object with time, level, label, message and dotted metadata; levels filter")
     func jsonLines() throws {

@@ -2,10 +2,11 @@ import CoreMetrics
 import Logging
 import Prometheus
 import SalienceOperations
+import SalienceTestSupport
 import Synchronization
 import Testing
 
-@Suite("Operations endpoint")
+@Suite("Operations endpoint", .ownThreads)
 struct OperationsServerTests {
     @Test("Serves Prometheus text on /metrics, probe results on /healthz and /readyz, 404 elsewhere; closes on shutdown")
     func endpoints() async throws {

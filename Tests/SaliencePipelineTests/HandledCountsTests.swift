@@ -1,12 +1,13 @@
+@testable import SaliencePipeline
 import MetricsTestKit
 import SalienceCore
 import SalienceDatasets
-@testable import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
 /// The engine's one count per input message, without a broker: what the
 /// statistics and the metrics both read.
-@Suite struct HandledCountsTests {
+@Suite(.ownThreads) struct HandledCountsTests {
     /// An attribution-labelled stream with negatives, sampling and bad
     /// messages, counted once per message and published in batches: the
     /// statistics and every metric counter equal the totals taken from the

@@ -1,7 +1,9 @@
+import SalienceTestSupport
 import Testing
 
 /// The classification the fault tests rely on to tell a producer library's
 /// repeats and losses from output the pipeline got wrong.
+@Suite(.ownThreads)
 struct OutputAlignmentTests {
     private let expected: [[UInt8]] = (0..<6).map { [UInt8($0)] }
 

@@ -1,14 +1,15 @@
+@testable import SaliencePipeline
 import Logging
 import MetricsTestKit
 import SalienceCore
 import SalienceDatasets
 import SalienceKafka
-@testable import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
 /// The engine's output stage and checkpoint writer without a broker: they
 /// send into an ``InMemoryRecordLog``, and the restore path reads it back.
-@Suite struct OutputStageTests {
+@Suite(.ownThreads) struct OutputStageTests {
     static let input = KafkaTopicPartition(topic: "events", partition: 3)
 
     static func configuration(format: SampleFormat = .json) -> PipelineConfiguration {

@@ -1,10 +1,11 @@
-import SalienceKafka
 @testable import SaliencePipeline
+import SalienceKafka
+import SalienceTestSupport
 import Testing
 
 /// The engine thread's partition states without a broker: assigned →
 /// suppressing → live → revoking, and the transitions it refuses.
-@Suite struct PartitionAssignmentTests {
+@Suite(.ownThreads) struct PartitionAssignmentTests {
     let zero = KafkaTopicPartition(topic: "events", partition: 0)
     let one = KafkaTopicPartition(topic: "events", partition: 1)
 

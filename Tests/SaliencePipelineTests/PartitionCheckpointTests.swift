@@ -1,11 +1,12 @@
+@testable import SaliencePipeline
 import SalienceCore
 import SalienceDatasets
-@testable import SaliencePipeline
+import SalienceTestSupport
 import Testing
 
 /// Checkpoint generations without a broker: parts, manifests, and choosing
 /// the newest restorable generation from what a store holds.
-@Suite struct PartitionCheckpointTests {
+@Suite(.ownThreads) struct PartitionCheckpointTests {
     static let configuration = EstimatorConfiguration()
     static let fingerprint = configuration.fingerprint
 
