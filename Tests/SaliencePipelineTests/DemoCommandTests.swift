@@ -40,10 +40,17 @@ struct DemoCommandTests {
         #expect(inspected.contains("non-zero; progressive log-loss"))
         let corrupt = directory.appendingPathComponent("corrupt.checkpoint")
         try FileManager.default.copyItem(at: checkpoint, to: corrupt)
+        // Every full state: with two engine threads a rebalance may have
+        // added a generation, and the newest intact one would be shown.
+        let fullStates = try FileManager.default.contentsOfDirectory(atPath: corrupt.path).filter { $0.hasPrefix("full-") }
+        #expect(fullStates.contains("full-0"))
+        for name in fullStates {
+            let part = corrupt.appendingPathComponent(name)
+            var bytes = try Data(contentsOf: part)
+            bytes[bytes.count / 2] ^= 0x40
+            try bytes.write(to: part)
+        }
         let full = corrupt.appendingPathComponent("full-0")
-        var bytes = try Data(contentsOf: full)
-        bytes[bytes.count / 2] ^= 0x40
-        try bytes.write(to: full)
         let (badStatus, badText) = try run(["inspect", "checkpoint", corrupt.path])
         #expect(badStatus != 0)
         #expect(badText.contains("full-0 of generation 0 does not match its checksum"), "\(badText)")
