@@ -30,7 +30,15 @@ public struct KafkaMessageBatch: Sendable {
     private var bytes: [UInt8] = []
     private var headerEntries: [Header] = []
 
-    public init() {}
+    /// Whether polls copy the messages' headers; a consumer that reads none
+    /// saves librdkafka a list allocated per message that has any.
+    public let keepsHeaders: Bool
+
+    /// - Parameter keepingHeaders: Whether polls copy the messages' headers
+    ///   (without, ``headers(of:)`` is empty). Default: true.
+    public init(keepingHeaders: Bool = true) {
+        keepsHeaders = keepingHeaders
+    }
 
     public var count: Int { messages.count }
     public var isEmpty: Bool { messages.isEmpty }
@@ -55,7 +63,7 @@ public struct KafkaMessageBatch: Sendable {
         headers: [KafkaHeader] = [], timestamp: KafkaTimestamp? = nil
     ) {
         let firstHeader = headerEntries.count
-        for header in headers {
+        for header in headers where keepsHeaders {
             let name = store(Array(header.key.utf8))
             headerEntries.append(Header(name: name, value: header.value.map { store($0) }))
         }

@@ -36,6 +36,14 @@ struct KafkaMessageBatchTests {
         #expect(batch.headers(of: batch.messages[0]) == [KafkaHeader(key: "x", string: "y")])
     }
 
+    @Test func aBatchThatKeepsNoHeadersStillKeepsKeyAndValue() {
+        var batch = KafkaMessageBatch(keepingHeaders: false)
+        batch.append(Self.events, offset: 7, key: [1], value: [2, 3], headers: [KafkaHeader(key: "h", string: "v")])
+        #expect(batch.headers(of: batch.messages[0]).isEmpty)
+        #expect(batch.key(of: batch.messages[0]).map(Array.init) == [1])
+        #expect(Array(batch.value(of: batch.messages[0])) == [2, 3])
+    }
+
     @Test func removingAPartitionsMessagesKeepsTheOthersBytes() {
         var batch = KafkaMessageBatch()
         let other = KafkaTopicPartition(topic: "events", partition: 4)

@@ -6,7 +6,8 @@ extension KafkaMessageBatch {
         let raw = message.pointee
         let firstHeader = nextHeaderIndex
         var headers: OpaquePointer?
-        if rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
+        // librdkafka parses a message's headers into a new list when first asked.
+        if keepsHeaders, rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
             var index = 0
             var name: UnsafePointer<CChar>?
             var value: UnsafeRawPointer?
@@ -46,12 +47,15 @@ extension Array where Element == KafkaHeader {
     func makeRDKafkaHeaders() -> OpaquePointer? {
         guard !isEmpty, let headers = rd_kafka_headers_new(count) else { return nil }
         for header in self {
-            if let value = header.value {
-                value.withUnsafeBytes { bytes in
-                    _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+            // withCString, not the implicit conversion: that makes a new array per header.
+            header.key.withCString { name in
+                if let value = header.value {
+                    value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(headers, name, -1, bytes.baseAddress, bytes.count)
+                    }
+                } else {
+                    _ = rd_kafka_header_add(headers, name, -1, nil, 0)
                 }
-            } else {
-                _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
             }
         }
         return headers

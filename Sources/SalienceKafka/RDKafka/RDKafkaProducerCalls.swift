@@ -33,16 +33,19 @@ extension RDKafkaClient {
     /// as message `sequence` of the delivery window, whose handler gets its report.
     func produce(_ message: KafkaProducerMessage, sequence: UInt64) throws {
         let headers = message.headers.makeRDKafkaHeaders()
-        let err = (message.key ?? []).withUnsafeBytes { key in
-            message.value.withUnsafeBytes { value in
-                salience_produce(
-                    handle, message.topic, message.partition ?? -1,
-                    message.key == nil ? nil : key.baseAddress, key.count,
-                    message.isTombstone ? nil : value.baseAddress, message.isTombstone ? 0 : value.count,
-                    headers, message.timestampMilliseconds ?? 0,
-                    RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
-                    UnsafeMutableRawPointer(bitPattern: UInt(sequence + 1))
-                )
+        // withCString, not the implicit conversion: that makes a new array per call.
+        let err = message.topic.withCString { topic in
+            (message.key ?? []).withUnsafeBytes { key in
+                message.value.withUnsafeBytes { value in
+                    salience_produce(
+                        handle, topic, message.partition ?? -1,
+                        message.key == nil ? nil : key.baseAddress, key.count,
+                        message.isTombstone ? nil : value.baseAddress, message.isTombstone ? 0 : value.count,
+                        headers, message.timestampMilliseconds ?? 0,
+                        RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK,
+                        UnsafeMutableRawPointer(bitPattern: UInt(sequence + 1))
+                    )
+                }
             }
         }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -43,8 +43,10 @@ final class EngineLoop: @unchecked Sendable {
     private var sent: [SentCheckpoint] = []
     /// What the current batch handled, published to `statistics` and `metrics` once per batch.
     private var handled = HandledCounts()
-    /// The current poll's messages, their bytes in buffers every poll reuses.
-    private var batch = KafkaMessageBatch()
+    /// The current poll's messages, their bytes in buffers every poll reuses
+    /// (without their headers: the engine reads none, and dead letters keep
+    /// only the value and key).
+    private var batch = KafkaMessageBatch(keepingHeaders: false)
 
     /// - Parameters:
     ///   - member: This loop's index among the engine's threads (its health

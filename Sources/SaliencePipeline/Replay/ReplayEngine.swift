@@ -111,7 +111,7 @@ public final class ReplayEngine {
             try consumer.assign([KafkaTopicPartitionOffset(range.partition, offset: range.start)])
             var position = range.start
             var idle = ContinuousClock.now
-            var batch = KafkaMessageBatch()
+            var batch = KafkaMessageBatch(keepingHeaders: false)
             while position < range.end {
                 if stopRequested() {
                     summary.stopped = true
