@@ -57,6 +57,13 @@ public enum SettingsCatalog {
                 if case .text(let path) = value { settings.pipeline.checkpointDirectory = path.isEmpty ? nil : path }
             },
             .choice("delivery", \.pipeline.delivery, "The delivery guarantee (docs/delivery.md)."),
+            SettingKey(
+                "instance_id", .text(allowEmpty: true),
+                "A name for this process that stays the same across restarts and that no other running process of the group uses; under transactional delivery a restart then fences the transaction a killed run left open. Empty: host and process id.",
+                get: { .text($0.pipeline.instanceID ?? "") }
+            ) { settings, value in
+                if case .text(let name) = value { settings.pipeline.instanceID = name.isEmpty ? nil : name }
+            },
             .integer("checkpoint_every_events", \.pipeline.checkpointEveryEvents, 1...100_000_000,
                      "Checkpoint a partition after this many events…"),
             .duration("checkpoint_every_event_time", \.pipeline.checkpointEveryEventTime,

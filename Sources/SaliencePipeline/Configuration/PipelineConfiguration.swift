@@ -27,6 +27,15 @@ public struct PipelineConfiguration: Sendable {
     public var checkpointDirectory: String?
     /// Delivery guarantee. Default: `.exactlyOnce`.
     public var delivery: DeliveryMode
+    /// A name for this process that stays the same across its restarts (a
+    /// pod or service name) and that no other running process of the group
+    /// uses. Under `.transactional` each engine thread's transactional id is
+    /// `salience-<group>-<instance>-<thread>`, so a restarted process fences
+    /// the transaction its killed predecessor left open (read_committed
+    /// readers go on at once instead of waiting for the broker's transaction
+    /// timeout). Default: none — the id is then `salience-<group>-<host>-<pid>-<thread>`,
+    /// unique per process, which fences nothing.
+    public var instanceID: String?
     /// Checkpoint a partition after this many events. Default: 100,000.
     public var checkpointEveryEvents: Int
     /// …or after this much event time (replays of old data cover event time
@@ -83,6 +92,7 @@ public struct PipelineConfiguration: Sendable {
         modelsTopic: String = "salience-models",
         checkpointDirectory: String? = nil,
         delivery: DeliveryMode = .exactlyOnce,
+        instanceID: String? = nil,
         checkpointEveryEvents: Int = 100_000,
         checkpointEveryEventTime: Duration = .seconds(3600),
         checkpointFullEvery: Int = 10,
@@ -108,6 +118,7 @@ public struct PipelineConfiguration: Sendable {
         self.modelsTopic = modelsTopic
         self.checkpointDirectory = checkpointDirectory
         self.delivery = delivery
+        self.instanceID = instanceID
         self.checkpointEveryEvents = checkpointEveryEvents
         self.checkpointEveryEventTime = checkpointEveryEventTime
         self.checkpointFullEvery = checkpointFullEvery
@@ -133,10 +144,18 @@ public struct PipelineConfiguration: Sendable {
 
     /// Problems that make the configuration unusable, each naming the setting
     /// and the expected form; empty when valid.
+    /// The transactional id of engine thread `member` under `.transactional`.
+    func transactionalID(member: Int, host: String, processID: Int32) -> String {
+        "salience-\(group)-\(instanceID ?? "\(host)-\(processID)")-\(member)"
+    }
+
     public func validationErrors() -> [String] {
         var errors = estimator.validationErrors()
         if inputTopics.isEmpty || inputTopics.contains(where: \.isEmpty) { errors.append("topics: expected one or more topic names") }
         if group.isEmpty { errors.append("group: expected a non-empty consumer group id") }
+        if let instanceID, instanceID.isEmpty || instanceID.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            errors.append("instance_id: expected a name without spaces, got \"\(instanceID)\"")
+        }
         for (name, topic) in [("samples_topic", samplesTopic), ("dead_letter_topic", deadLetterTopic),
                               ("checkpoint_topic", checkpointTopic), ("models_topic", modelsTopic)] where topic.isEmpty {
             errors.append("\(name): expected a topic name")

@@ -74,8 +74,9 @@ final class EngineLoop: @unchecked Sendable {
         producerConfiguration.client.properties["message.max.bytes"] = producerConfiguration.client.properties["message.max.bytes"]
             ?? String(configuration.maxMessageBytes + 64 * 1024)
         if configuration.delivery == .transactional {
-            let host = ProcessInfo.processInfo.hostName
-            producerConfiguration.transactionalID = "salience-\(configuration.group)-\(host)-\(getpid())-\(member)"
+            producerConfiguration.transactionalID = configuration.transactionalID(
+                member: member, host: ProcessInfo.processInfo.hostName, processID: getpid()
+            )
         }
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let reader = try PartitionReader(kafka: configuration.kafka, logger: logger)
