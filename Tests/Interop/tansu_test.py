@@ -77,6 +77,35 @@ def replay(salience, env, bootstrap, path):
         return file.read().splitlines()
 
 
+def kill_once_past(run, env, log, bootstrap, topic, threshold, what):
+    """Starts `run` and kills it with SIGKILL once `topic`'s watermarks pass
+    `threshold` (a quick look, unlike reading it all; on Tansu they lag the
+    last batch)."""
+    running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
+    watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
+    deadline = time.time() + 90
+    while sum(watcher.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] for p in range(PARTITIONS)) < threshold:
+        if time.time() > deadline:
+            raise SystemExit(f"{what} did not pass {threshold} samples in 90 s")
+        time.sleep(0.05)
+    watcher.close()
+    running.send_signal(signal.SIGKILL)
+    running.wait()
+
+
+def run_to_the_end(run, env, log, bootstrap, topic, what):
+    """Runs `run` until every event has a sample in `topic`, then stops it with SIGINT."""
+    running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while sum(len(c) for c in sample_sources(bootstrap, topic).values()) < EVENTS:
+        if time.time() > deadline:
+            raise SystemExit(f"{what} did not finish in 120 s")
+        time.sleep(1)
+    time.sleep(2)
+    running.send_signal(signal.SIGINT)
+    assert running.wait(timeout=60) == 0, "salience run exits 0 on Ctrl-C"
+
+
 def transactional_across_a_kill(salience, env, bootstrap, events, log):
     """`delivery: transactional` with an `instance_id`, killed mid-stream and
     run again to the end: every event has a sample for a read_uncommitted
@@ -93,25 +122,8 @@ def transactional_across_a_kill(salience, env, bootstrap, events, log):
            "--set", "instance_id=tansu-test", "--set", "checkpoint_every_events=1000",
            "--set", "samples_topic=txn-samples", "--set", "dead_letter_topic=txn-dead-letters",
            "--set", "checkpoint_topic=txn-salience-checkpoints", "--set", "models_topic=txn-salience-models"]
-    running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-    watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
-    deadline = time.time() + 90
-    while sum(watcher.get_watermark_offsets(TopicPartition("txn-samples", p), timeout=5)[1] for p in range(PARTITIONS)) < EVENTS // 4:
-        if time.time() > deadline:
-            raise SystemExit("the transactional run wrote nothing in 90 s")
-        time.sleep(0.05)
-    watcher.close()
-    running.send_signal(signal.SIGKILL)
-    running.wait()
-    running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while sum(len(c) for c in sample_sources(bootstrap, "txn-samples").values()) < EVENTS:
-        if time.time() > deadline:
-            raise SystemExit("the transactional run after the kill did not finish in 120 s")
-        time.sleep(1)
-    time.sleep(2)
-    running.send_signal(signal.SIGINT)
-    assert running.wait(timeout=60) == 0, "salience run exits 0 on Ctrl-C"
+    kill_once_past(run, env, log, bootstrap, "txn-samples", EVENTS // 4, "the transactional run")
+    run_to_the_end(run, env, log, bootstrap, "txn-samples", "the transactional run after the kill")
     committed = sample_sources(bootstrap, "txn-samples", "read_committed")
     for partition in range(PARTITIONS):
         assert len(committed[partition]) == events[partition], \
@@ -156,34 +168,15 @@ def main():
         run = [salience, "run", "--bootstrap", bootstrap, "--set", "checkpoint_every_events=1000"]
         log = open(os.path.join(work, "run.log"), "w")
         # Five runs killed with SIGKILL while they write, each once the samples
-        # topic has passed the next seventh of the stream (watermarks: a quick
-        # look, unlike reading it all; on Tansu they lag the last batch).
-        watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
+        # topic has passed the next seventh of the stream.
         kills = []
         for kill in range(1, KILLS + 1):
-            threshold = kill * EVENTS // (KILLS + 2)
-            running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-            deadline = time.time() + 90
-            while sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)) < threshold:
-                if time.time() > deadline:
-                    raise SystemExit(f"run {kill} did not pass {threshold} samples in 90 s")
-                time.sleep(0.05)
-            running.send_signal(signal.SIGKILL)
-            running.wait()
+            kill_once_past(run, env, log, bootstrap, "samples", kill * EVENTS // (KILLS + 2), f"run {kill}")
             kills.append(sum(sum(c.values()) for c in sample_sources(bootstrap).values()))
-        watcher.close()
         assert 0 < kills[-1] < EVENTS, f"the kills landed mid-stream (samples written at each: {kills} of {EVENTS})"
         print(f"killed {KILLS} runs with SIGKILL, after {kills} samples")
 
-        last = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
-        while sum(sum(c.values()) for c in sample_sources(bootstrap).values()) < EVENTS:
-            if time.time() > deadline:
-                raise SystemExit("the run after the kills did not finish in 120 s")
-            time.sleep(1)
-        time.sleep(2)
-        last.send_signal(signal.SIGINT)
-        assert last.wait(timeout=60) == 0, "salience run exits 0 on Ctrl-C"
+        run_to_the_end(run, env, log, bootstrap, "samples", "the run after the kills")
 
         sources = sample_sources(bootstrap)
         for partition in range(PARTITIONS):
