@@ -56,6 +56,13 @@ extension SettingKey {
         }
     }
 
+    /// Text that may be empty, which stands for `nil` (none).
+    static func optionalText(_ path: String, _ keyPath: WritableKeyPath<SalienceSettings, String?>, _ summary: String) -> SettingKey {
+        SettingKey(path, .text(allowEmpty: true), summary, get: { .text($0[keyPath: keyPath] ?? "") }) { settings, value in
+            if case .text(let text) = value { settings[keyPath: keyPath] = text.isEmpty ? nil : text }
+        }
+    }
+
     static func list(_ path: String, _ keyPath: WritableKeyPath<SalienceSettings, [String]>, _ summary: String) -> SettingKey {
         SettingKey(path, .list(choices: nil), summary, get: { .list($0[keyPath: keyPath]) }) { settings, value in
             if case .list(let items) = value { settings[keyPath: keyPath] = items }

@@ -49,21 +49,11 @@ public enum SettingsCatalog {
             .text("dead_letter_topic", \.pipeline.deadLetterTopic, "Refused messages with their reason, co-partitioned with the input."),
             .text("checkpoint_topic", \.pipeline.checkpointTopic, "Estimator checkpoints (compacted in production)."),
             .text("models_topic", \.pipeline.modelsTopic, "Model exports for trainers."),
-            SettingKey(
-                "checkpoint_directory", .text(allowEmpty: true),
-                "Also keep checkpoints and model exports as files in this directory; empty for none.",
-                get: { .text($0.pipeline.checkpointDirectory ?? "") }
-            ) { settings, value in
-                if case .text(let path) = value { settings.pipeline.checkpointDirectory = path.isEmpty ? nil : path }
-            },
+            .optionalText("checkpoint_directory", \.pipeline.checkpointDirectory,
+                          "Also keep checkpoints and model exports as files in this directory; empty for none."),
             .choice("delivery", \.pipeline.delivery, "The delivery guarantee (docs/delivery.md)."),
-            SettingKey(
-                "instance_id", .text(allowEmpty: true),
-                "A name for this process that stays the same across restarts and that no other running process of the group uses; under transactional delivery a restart then fences the transaction a killed run left open. Empty: host and process id.",
-                get: { .text($0.pipeline.instanceID ?? "") }
-            ) { settings, value in
-                if case .text(let name) = value { settings.pipeline.instanceID = name.isEmpty ? nil : name }
-            },
+            .optionalText("instance_id", \.pipeline.instanceID,
+                          "A name for this process that stays the same across restarts and that no other running process of the group uses; under transactional delivery a restart then fences the transaction a killed run left open. Empty: host and process id."),
             .integer("checkpoint_every_events", \.pipeline.checkpointEveryEvents, 1...100_000_000,
                      "Checkpoint a partition after this many events…"),
             .duration("checkpoint_every_event_time", \.pipeline.checkpointEveryEventTime,
