@@ -49,7 +49,7 @@ extension RDKafkaClient {
             return .message
         }
         if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            let topic = message.pointee.rkt.map { topicName($0) } ?? ""
             return .partitionEnd(KafkaTopicPartition(topic: topic, partition: message.pointee.partition), offset: message.pointee.offset)
         }
         let text = message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""

@@ -142,13 +142,13 @@ public struct PipelineConfiguration: Sendable {
         threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Problems that make the configuration unusable, each naming the setting
-    /// and the expected form; empty when valid.
     /// The transactional id of engine thread `member` under `.transactional`.
     func transactionalID(member: Int, host: String, processID: Int32) -> String {
         "salience-\(group)-\(instanceID ?? "\(host)-\(processID)")-\(member)"
     }
 
+    /// Problems that make the configuration unusable, each naming the setting
+    /// and the expected form; empty when valid.
     public func validationErrors() -> [String] {
         var errors = estimator.validationErrors()
         if inputTopics.isEmpty || inputTopics.contains(where: \.isEmpty) { errors.append("topics: expected one or more topic names") }
