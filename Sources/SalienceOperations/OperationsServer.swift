@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Prometheus
+import SaliencePipeline
 import ServiceLifecycle
 import Synchronization
 
@@ -10,7 +11,7 @@ import Synchronization
 /// format), `GET /healthz` (liveness) and `GET /readyz` (readiness); 200 when
 /// a probe passes, 503 when it fails, with a line saying why.
 ///
-/// ``start(configuration:registry:probes:logger:)`` binds at once, so a
+/// ``start(configuration:registry:weights:probes:logger:)`` binds at once, so a
 /// taken port fails start-up; ``run()`` serves until graceful shutdown or
 /// cancellation, then closes the socket.
 public final class OperationsServer: Service, Sendable {
@@ -27,17 +28,19 @@ public final class OperationsServer: Service, Sendable {
         self.logger = logger
     }
 
-    /// Binds `configuration.host:configuration.port`.
+    /// Binds `configuration.host:configuration.port`; `/metrics` shows
+    /// `registry`, then `weights` (a pipeline's weight histograms) if given.
     public static func start(
         configuration: OperationsConfiguration,
         registry: PrometheusCollectorRegistry,
+        weights: WeightHistograms? = nil,
         probes: HealthProbes,
         logger: Logger
     ) async throws -> OperationsServer {
         let connections = OpenConnections()
         let channel: any Channel
         do {
-            channel = try await bind(configuration: configuration, registry: registry, probes: probes, connections: connections)
+            channel = try await bind(configuration: configuration, registry: registry, weights: weights, probes: probes, connections: connections)
         } catch let error as IOError {
             throw OperationsServerError(configuration: configuration, reason: error.errnoCode == EADDRINUSE
                 ? "the port is in use (another salience run on this host?)" : String(cString: strerror(error.errnoCode)).lowercased())
@@ -53,7 +56,8 @@ public final class OperationsServer: Service, Sendable {
     }
 
     private static func bind(
-        configuration: OperationsConfiguration, registry: PrometheusCollectorRegistry, probes: HealthProbes, connections: OpenConnections
+        configuration: OperationsConfiguration, registry: PrometheusCollectorRegistry, weights: WeightHistograms?,
+        probes: HealthProbes, connections: OpenConnections
     ) async throws -> any Channel {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
@@ -61,7 +65,7 @@ public final class OperationsServer: Service, Sendable {
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 return channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(OperationsHTTPHandler(registry: registry, probes: probes))
+                    channel.pipeline.addHandler(OperationsHTTPHandler(registry: registry, weights: weights, probes: probes))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -111,11 +115,13 @@ private final class OperationsHTTPHandler: ChannelInboundHandler, @unchecked Sen
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: PrometheusCollectorRegistry
+    private let weights: WeightHistograms?
     private let probes: HealthProbes
     private var request: HTTPRequestHead?
 
-    init(registry: PrometheusCollectorRegistry, probes: HealthProbes) {
+    init(registry: PrometheusCollectorRegistry, weights: WeightHistograms?, probes: HealthProbes) {
         self.registry = registry
+        self.weights = weights
         self.probes = probes
     }
 
@@ -142,6 +148,7 @@ private final class OperationsHTTPHandler: ChannelInboundHandler, @unchecked Sen
             case "/metrics":
                 var buffer: [UInt8] = []
                 registry.emit(into: &buffer)
+                weights?.emit(into: &buffer)
                 (status, contentType, body) = (.ok, "text/plain; version=0.0.4; charset=utf-8", buffer)
             case "/healthz", "/readyz":
                 let result = path == "/healthz" ? probes.liveness() : probes.readiness()

@@ -3,8 +3,7 @@ import SalienceKafka
 import SaliencePipeline
 
 extension PrometheusMetricsFactory {
-    /// A factory over `registry` with Salience's histogram buckets: weights
-    /// on a log scale from 1/100 to 100. It also registers
+    /// A factory over `registry`. It also registers
     /// `salience_build_info{version, librdkafka}` = 1.
     public static func salience(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         registry.makeGauge(
@@ -14,8 +13,22 @@ extension PrometheusMetricsFactory {
             ),
             labels: [("version", SalienceVersion.current), ("librdkafka", KafkaLibrary.version)]
         ).set(to: 1.0)
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.valueHistogramBuckets[PipelineMetrics.weightLabel] = PipelineMetrics.weightBuckets
-        return factory
+        return PrometheusMetricsFactory(registry: registry)
+    }
+}
+
+extension WeightHistograms {
+    /// The histograms in Prometheus' text format, as `salience_weight{component}`.
+    func emit(into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: "# HELP salience_weight Each event's weight components.\n# TYPE salience_weight histogram\n".utf8)
+        for histogram in snapshot {
+            let component = "component=\"\(histogram.component)\""
+            for (bound, count) in zip(WeightHistogramLayout.bounds, histogram.cumulativeCounts) {
+                buffer.append(contentsOf: "salience_weight_bucket{\(component),le=\"\(bound)\"} \(count)\n".utf8)
+            }
+            buffer.append(contentsOf: "salience_weight_bucket{\(component),le=\"+Inf\"} \(histogram.count)\n".utf8)
+            buffer.append(contentsOf: "salience_weight_sum{\(component)} \(histogram.sum)\n".utf8)
+            buffer.append(contentsOf: "salience_weight_count{\(component)} \(histogram.count)\n".utf8)
+        }
     }
 }

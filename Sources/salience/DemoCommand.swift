@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         let engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
         let operations = OperationsConfiguration(port: 0)
         let endpoint = try await OperationsServer.start(
-            configuration: operations, registry: registry, probes: .pipeline(engine.health, configuration: operations), logger: logger
+            configuration: operations, registry: registry, weights: engine.weightHistograms, probes: .pipeline(engine.health, configuration: operations), logger: logger
         )
         print("Running the pipeline (exactly-once, \(partitions) partitions); metrics at http://127.0.0.1:\(endpoint.port)/metrics while it runs …")
         let clock = ContinuousClock()

@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         let operations = loaded.settings.operations
         if operations.enabled {
             services.append(try await OperationsServer.start(
-                configuration: operations, registry: registry,
+                configuration: operations, registry: registry, weights: engine.weightHistograms,
                 probes: .pipeline(engine.health, configuration: operations), logger: logger
             ))
         }

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import SalienceOperations
+@testable import SaliencePipeline
 import SalienceTestSupport
 import Synchronization
 import Testing
@@ -13,14 +14,17 @@ struct OperationsServerTests {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory.salience(registry: registry)
         Counter(label: "salience_test_total", dimensions: [("kind", "a")], factory: factory).increment(by: 3)
-        Recorder(label: "salience_weight", dimensions: [("component", "objective")], aggregate: true, factory: factory).record(0.7)
+        let weights = WeightHistograms()
+        var tally = WeightTally()
+        tally.add(0.7, component: 1)
+        weights.add(tally)
         let ready = Atomic<Bool>(false)
         let probes = HealthProbes(
             liveness: { ProbeResult(passed: true, detail: "running") },
             readiness: { ready.load(ordering: .relaxed) ? ProbeResult(passed: true, detail: "caught up") : ProbeResult(passed: false, detail: "lag 12") }
         )
         let server = try await OperationsServer.start(
-            configuration: OperationsConfiguration(port: 0), registry: registry, probes: probes, logger: Logger(label: "test")
+            configuration: OperationsConfiguration(port: 0), registry: registry, weights: weights, probes: probes, logger: Logger(label: "test")
         )
         #expect(server.port > 0)
         let serving = Task { try await server.run() }
@@ -28,9 +32,13 @@ struct OperationsServerTests {
         let metrics = try await httpGet(port: server.port, path: "/metrics")
         #expect(metrics.status == 200)
         #expect(metricValue(metrics.body, #"salience_test_total{kind="a"}"#) == 3)
-        // The weight histogram uses Salience's buckets: 0.7 falls in le="1" and above, not le="0.5".
+        // The weight histograms use Salience's buckets: 0.7 falls in le="1" and above, not le="0.5".
+        #expect(metrics.body.contains("# TYPE salience_weight histogram\n"))
         #expect(metricValue(metrics.body, #"salience_weight_bucket{component="objective",le="0.5"}"#) == 0)
         #expect(metricValue(metrics.body, #"salience_weight_bucket{component="objective",le="1.0"}"#) == 1)
+        #expect(metricValue(metrics.body, #"salience_weight_bucket{component="objective",le="+Inf"}"#) == 1)
+        #expect(metricValue(metrics.body, #"salience_weight_sum{component="objective"}"#) == 0.7)
+        #expect(metricValue(metrics.body, #"salience_weight_count{component="objective"}"#) == 1)
 
         #expect(try await httpGet(port: server.port, path: "/healthz") == (200, "ok: running\n"))
         #expect(try await httpGet(port: server.port, path: "/readyz") == (503, "fail: lag 12\n"))

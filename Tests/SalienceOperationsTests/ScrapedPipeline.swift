@@ -44,7 +44,7 @@ struct ScrapedPipeline {
         let registry = PrometheusCollectorRegistry()
         engine = try PipelineEngine(configuration: configuration, logger: logger, metricsFactory: PrometheusMetricsFactory.salience(registry: registry))
         let server = try await OperationsServer.start(
-            configuration: operations, registry: registry, probes: .pipeline(engine.health, configuration: operations), logger: logger
+            configuration: operations, registry: registry, weights: engine.weightHistograms, probes: .pipeline(engine.health, configuration: operations), logger: logger
         )
         self.server = server
         serving = Task { try await server.run() }

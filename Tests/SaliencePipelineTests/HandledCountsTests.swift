@@ -32,6 +32,7 @@ import Testing
         var handled = HandledCounts()
         var expected = (byType: [BehaviorType: Int](), notKept: 0, converted: 0, expired: 0, releasedEarly: 0, skipped: 0, suppressed: 0)
         var samples: [WeightedSample] = []
+        var released: [WeightedSample] = []
         for (index, event) in events.enumerated() {
             if index % 500 == 7 {
                 handled.countUndecodable(suppressed: index < 1000)
@@ -40,6 +41,7 @@ import Testing
             let release = estimator.release(event, into: &samples)
             let suppressed = index < 100 ? 1 : 0
             handled.count(release, suppressed: suppressed)
+            released.append(release.result.sample)
             expected.byType[event.type, default: 0] += 1
             if !release.result.kept { expected.notKept += 1 }
             expected.converted += release.labels.converted
@@ -75,6 +77,38 @@ import Testing
         #expect(try factory.expectCounter("salience_label_exposures_total", [("outcome", "released_early")]).totalValue
             == Int64(expected.releasedEarly))
         #expect(try factory.expectCounter("salience_negatives_skipped_total").totalValue == Int64(expected.skipped))
+
+        // The weight histograms: every released event once, per component.
+        let histograms = metrics.weights.snapshot
+        #expect(histograms.map(\.component) == WeightHistogramLayout.components)
+        let values: [[Double]] = [
+            released.map(\.weight), released.map(\.components.objective), released.map(\.components.expert),
+            released.map(\.components.classBalance), released.map(\.components.popularity),
+            released.map(\.components.userDamping), released.map(\.components.gradientScore),
+            released.map(\.components.samplingWeight),
+        ]
+        for (histogram, values) in zip(histograms, values) {
+            #expect(histogram.count == released.count, "\(histogram.component)")
+            #expect(abs(histogram.sum - values.reduce(0, +)) <= 1e-9 * max(1, abs(histogram.sum)), "\(histogram.component)")
+            #expect(histogram.cumulativeCounts == WeightHistogramLayout.bounds.map { bound in values.count { $0 <= bound } }, "\(histogram.component)")
+        }
+        #expect(Set(values[0]).count > 10, "the weights vary, so the buckets are exercised")
+    }
+
+    /// A value on a bound is in that bucket (Prometheus' `le`); above the
+    /// last bound, infinite or NaN, it is only in the count.
+    @Test func weightBucketsFollowTheirBounds() {
+        var tally = WeightTally()
+        for value in [0.0, 0.01, 0.010001, 1, 1.5, 100, 100.5, .infinity, .nan] { tally.add(value, component: 2) }
+        let histograms = WeightHistograms()
+        histograms.add(tally)
+        histograms.add(tally)
+        let expert = histograms.snapshot[2]
+        #expect(expert.component == "expert")
+        #expect(expert.count == 18)
+        #expect(expert.cumulativeCounts == [4, 6, 6, 6, 6, 6, 8, 10, 10, 10, 10, 10, 12])
+        #expect(expert.sum.isNaN)
+        #expect(histograms.snapshot[1].count == 0 && histograms.snapshot[1].cumulativeCounts.allSatisfy { $0 == 0 })
     }
 
     @Test func anEmptyBatchPublishesNothing() {
@@ -82,5 +116,6 @@ import Testing
         statistics.publish(HandledCounts())
         #expect(statistics.snapshot.eventsIn == 0)
         #expect(HandledCounts().isEmpty)
+        #expect(WeightTally().isEmpty)
     }
 }

@@ -175,7 +175,6 @@ final class EngineLoop: @unchecked Sendable {
         case .alreadyProcessed:
             return
         case .processed(let release, let samples, let firstToWrite):
-            metrics.recordWeights(release.result.sample)
             for (index, sample) in samples.enumerated() where index >= firstToWrite {
                 try output.send(sample, index: index, from: message, of: task)
             }

@@ -19,6 +19,8 @@ struct HandledCounts: Equatable {
     var labels = LabelOutcomes()
     /// Negatives the sampler could not draw.
     var negativesSkipped = 0
+    /// The released events' weight components, for the weight histograms.
+    var weights = WeightTally()
 
     /// Input messages handled.
     var messages: Int { eventsByType.reduce(undecodable, +) }
@@ -32,6 +34,7 @@ struct HandledCounts: Equatable {
         samplesSuppressed += suppressed
         labels += release.labels
         negativesSkipped += release.negativesSkipped
+        weights.add(release.result.sample)
     }
 
     /// Counts a message that did not decode; `suppressed` when its dead letter was written before a restart.

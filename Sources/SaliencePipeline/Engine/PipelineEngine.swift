@@ -18,6 +18,8 @@ public final class PipelineEngine: Sendable {
     /// Liveness and readiness, readable while it runs.
     public let health = PipelineHealth()
     private let metrics: PipelineMetrics
+    /// The weight histograms (`salience_weight{component}`), readable while it runs.
+    public var weightHistograms: WeightHistograms { metrics.weights }
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     /// The first error of any engine thread: it stops the others.

@@ -9,7 +9,9 @@ import SalienceKafka
 ///
 /// Names follow Prometheus conventions: `salience_events_total{type}`,
 /// `salience_samples_total`, `salience_dead_letters_total{reason}`,
-/// `salience_weight{component}` (histogram) and so on; docs/operations.md lists them.
+/// and so on; docs/operations.md lists them. The weight histograms
+/// `salience_weight{component}` are ``weights``, outside swift-metrics: its
+/// histograms take one lock per recorded value, eight per event here.
 public final class PipelineMetrics: Sendable {
     private let factory: any MetricsFactory
     private let eventsByType: [Counter]
@@ -25,14 +27,8 @@ public final class PipelineMetrics: Sendable {
     let transactionsAborted: Counter
     let partitionsAssigned: Counter
     let partitionsRevoked: Counter
-    private let totalWeight: Recorder
-    private let objectiveWeight: Recorder
-    private let expertWeight: Recorder
-    private let classBalanceWeight: Recorder
-    private let popularityWeight: Recorder
-    private let userDampingWeight: Recorder
-    private let gradientScore: Recorder
-    private let samplingWeight: Recorder
+    /// `salience_weight{component}`: a histogram per weight component, added to once per batch.
+    public let weights = WeightHistograms()
     private let exposuresConverted: Counter
     private let exposuresExpired: Counter
     private let exposuresReleasedEarly: Counter
@@ -40,9 +36,6 @@ public final class PipelineMetrics: Sendable {
     private let unattributedConversions: Counter
     private let negativesSkipped: Counter
 
-    /// The histogram buckets of `salience_weight`, from 1/100 to 100 on a log scale.
-    public static let weightBuckets: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
-    public static let weightLabel = "salience_weight"
     /// From the input message's timestamp to the sample's delivery report.
     public static let latencyLabel = "salience_sample_latency_seconds"
 
@@ -64,17 +57,6 @@ public final class PipelineMetrics: Sendable {
         transactionsAborted = Counter(label: "salience_transactions_total", dimensions: [("outcome", "aborted")], factory: factory)
         partitionsAssigned = Counter(label: "salience_rebalance_partitions_total", dimensions: [("change", "assigned")], factory: factory)
         partitionsRevoked = Counter(label: "salience_rebalance_partitions_total", dimensions: [("change", "revoked")], factory: factory)
-        func weight(_ component: String) -> Recorder {
-            Recorder(label: Self.weightLabel, dimensions: [("component", component)], aggregate: true, factory: factory)
-        }
-        totalWeight = weight("total")
-        objectiveWeight = weight("objective")
-        expertWeight = weight("expert")
-        classBalanceWeight = weight("class_balance")
-        popularityWeight = weight("popularity")
-        userDampingWeight = weight("user_damping")
-        gradientScore = weight("gradient_score")
-        samplingWeight = weight("sampling")
         func exposures(_ outcome: String) -> Counter {
             Counter(label: "salience_label_exposures_total", dimensions: [("outcome", outcome)], factory: factory)
         }
@@ -100,18 +82,7 @@ public final class PipelineMetrics: Sendable {
         add(exposuresLate, handled.labels.late)
         add(unattributedConversions, handled.labels.unattributedConversions)
         add(negativesSkipped, handled.negativesSkipped)
-    }
-
-    /// Records an event's weights (a distribution, so per event; its count is in ``publish(_:)``).
-    func recordWeights(_ sample: WeightedSample) {
-        totalWeight.record(sample.weight)
-        objectiveWeight.record(sample.components.objective)
-        expertWeight.record(sample.components.expert)
-        classBalanceWeight.record(sample.components.classBalance)
-        popularityWeight.record(sample.components.popularity)
-        userDampingWeight.record(sample.components.userDamping)
-        gradientScore.record(sample.components.gradientScore)
-        samplingWeight.record(sample.components.samplingWeight)
+        weights.add(handled.weights)
     }
 
     /// Counts a delivered sample and records its latency: wall-clock now
