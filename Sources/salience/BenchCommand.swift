@@ -253,7 +253,9 @@ struct CoreBenchmark {
 /// and checkpoints on the default schedule (every 100,000 events or hour of
 /// event time, and at the end), written as `salience run` writes them —
 /// incremental (a full state every `checkpoint_full_every`) and, for
-/// comparison, every checkpoint whole — against the JSON sample bytes.
+/// comparison, every checkpoint whole — against the JSON sample bytes; and
+/// how long taking them and their model exports takes (the part of a
+/// checkpoint `salience run` does on its engine thread).
 struct CheckpointBenchmark {
     static let defaultData = ["part1", "part2"].map { "../shared/data/taobao_userbehavior/UserBehavior_time-sorted_\($0).csv" }
     let files: [String]
@@ -275,6 +277,8 @@ struct CheckpointBenchmark {
         // Of the whole run: the last checkpoints, each partition's final full state.
         var finalBytes = 0
         var written: [Int: (bytes: Int, full: Int, checkpoints: Int)] = [:]
+        let clock = ContinuousClock()
+        var taking = Duration.zero, exporting = Duration.zero
         for fullEvery in [pipeline.checkpointFullEvery, 1] {
             var total = (bytes: 0, full: 0, checkpoints: 0)
             for (partition, stream) in streams.enumerated() {
@@ -284,11 +288,17 @@ struct CheckpointBenchmark {
                 var lastEventTime: Int64?
                 var samples: [WeightedSample] = []
                 func checkpoint(nextOffset: Int) {
+                    let start = clock.now
                     let (part, manifest) = CheckpointManifest.next(
                         after: previous, of: estimator, group: "bench", topic: "events", partition: Int32(partition),
                         nextOffset: Int64(nextOffset), generation: UInt64(total.checkpoints), fullEvery: fullEvery,
                         maxChunkBytes: pipeline.maxMessageBytes
                     )
+                    let taken = clock.now
+                    if fullEvery == pipeline.checkpointFullEvery {
+                        taking += taken - start
+                        exporting += clock.measure { _ = try? ModelExport(estimator).jsonData() }
+                    }
                     total.bytes += part.bytes.count + manifest.encoded(fingerprint: pipeline.estimator.fingerprint).count
                     if fullEvery == 1, nextOffset == stream.count { finalBytes += part.bytes.count }
                     total.checkpoints += 1
@@ -325,6 +335,10 @@ struct CheckpointBenchmark {
              "bytes (the 16 final full states alone, as one checkpoint at the end would write them)"),
             ("checkpoint.sample_bytes_per_event", samplePerEvent, "bytes of JSON samples"),
             ("checkpoint.share_of_sample_bytes", perEvent / samplePerEvent, "(the goal is at most 0.05)"),
+            ("checkpoint.take_ms", taking.totalSeconds * 1000 / Double(incremental.checkpoints),
+             "ms per incremental-schedule checkpoint to encode, compress and checksum it"),
+            ("checkpoint.model_export_ms", exporting.totalSeconds * 1000 / Double(incremental.checkpoints),
+             "ms per checkpoint for its model export (non-zero weights in index order, JSON)"),
         ]
     }
 }
