@@ -88,6 +88,33 @@ import Testing
         #expect(encoded(decoded) == encoded(table))
     }
 
+    /// The order slots are encoded in: by the upper half, ties in their
+    /// first order, for upper halves that vary in one byte, in all four, or
+    /// not at all; and a sparse table of 2³¹ slots lists its slots in order.
+    @Test func slotOrderSortsByTheUpperHalfStably() {
+        var random = SplitMix64(seed: 11)
+        for mask in [UInt64(0xFF), 0xFFFF_FFFF, 0] {
+            var values = (0..<5000).map { position in (random.next() & mask) << 32 | UInt64(position) }
+            let expected = values.enumerated().sorted { ($0.element >> 32, $0.offset) < ($1.element >> 32, $1.offset) }.map(\.element)
+            SlotOrder.sortByHighHalf(&values)
+            #expect(values == expected, "mask \(mask)")
+        }
+        var one: [UInt64] = [7]
+        SlotOrder.sortByHighHalf(&one)
+        #expect(one == [7])
+
+        var table = SlotTable<Pair>(capacity: 1 << 31)
+        let slots = (0..<3000).map { _ in Int(random.next() % (1 << 31)) }
+        table.reserve(slots.count)
+        for slot in slots {
+            let position = table.insert(slot)
+            table.withValues { $0[position] = Pair(a: Double(slot), b: 1) }
+        }
+        let listed = table.nonEmpty()
+        #expect(listed.map(\.slot) == Set(slots).sorted())
+        #expect(listed.allSatisfy { $0.value.a == Double($0.slot) })
+    }
+
     /// Slots out of order, or past the capacity, are refused with the table's name.
     /// Slots are written as ascending distances: a distance of 0 (a slot
     /// twice or out of order), one past the capacity, more slots than the

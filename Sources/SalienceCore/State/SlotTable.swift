@@ -194,7 +194,16 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     private func changes() -> [(slot: Int, value: Value)] {
         let positions = Self.positions(in: changed)
         if isDense { return positions.map { ($0, values[$0]) } }
-        return positions.map { (Int(keys[$0]) - 1, values[$0]) }.sorted { $0.slot < $1.slot }
+        return inSlotOrder(positions)
+    }
+
+    /// The entries at sparse storage `positions`, in slot order: each as
+    /// `key << 32 | position` (key = slot + 1; both below 2³²), put in
+    /// order by ``SlotOrder/sortByHighHalf(_:)``, then read back.
+    private func inSlotOrder(_ positions: some Sequence<Int>) -> [(slot: Int, value: Value)] {
+        var packed = positions.map { UInt64(keys[$0]) << 32 | UInt64($0) }
+        SlotOrder.sortByHighHalf(&packed)
+        return packed.map { (Int($0 >> 32) - 1, values[Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF)]) }
     }
 
     /// This table with the slots of `changes` (a change set decoded under
@@ -236,9 +245,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         if isDense {
             return values.indices.compactMap { values[$0] == .empty ? nil : ($0, values[$0]) }
         }
-        return keys.indices.compactMap { position in
-            keys[position] == 0 || values[position] == .empty ? nil : (Int(keys[position]) - 1, values[position])
-        }.sorted { $0.slot < $1.slot }
+        return inSlotOrder(keys.indices.lazy.filter { keys[$0] != 0 && values[$0] != .empty })
     }
 
     /// Equal when the capacities match and every slot reads the same, whatever either table's form.
@@ -388,5 +395,39 @@ extension SingleTableState {
         var result = changes
         result.slotTable = try slotTable.overlaid(with: changes.slotTable)
         return result
+    }
+}
+
+/// Ordering sparse storage positions by slot for encoding, without a
+/// comparison sort: a table lists its slots at every checkpoint and model
+/// export, and sorting (slot, value) pairs with a closure took most of a
+/// checkpoint's time on the engine thread.
+enum SlotOrder {
+    /// Sorts `values` by their upper 32 bits (ties keep their order): a
+    /// least-significant-digit radix sort, one pass per byte of the upper
+    /// half that varies.
+    static func sortByHighHalf(_ values: inout [UInt64]) {
+        guard values.count > 1 else { return }
+        let first = values[0]
+        let varying = values.reduce(0) { $0 | ($1 ^ first) } >> 32
+        var scratch = [UInt64](repeating: 0, count: values.count)
+        var counts = [Int](repeating: 0, count: 257)
+        for shift in stride(from: UInt64(32), to: 64, by: 8) where (varying >> (shift - 32)) & 0xFF != 0 {
+            counts.withUnsafeMutableBufferPointer { counts in
+                values.withUnsafeBufferPointer { source in
+                    scratch.withUnsafeMutableBufferPointer { target in
+                        counts.update(repeating: 0)
+                        for value in source { counts[Int((value >> shift) & 0xFF) + 1] += 1 }
+                        for digit in 1..<counts.count { counts[digit] += counts[digit - 1] }
+                        for value in source {
+                            let digit = Int((value >> shift) & 0xFF)
+                            target[counts[digit]] = value
+                            counts[digit] += 1
+                        }
+                    }
+                }
+            }
+            swap(&values, &scratch)
+        }
     }
 }
