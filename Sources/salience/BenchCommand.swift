@@ -67,6 +67,12 @@ struct BenchCommand: AsyncParsableCommand {
     ))
     var pythonPeer: String = PipelineBenchmark.defaultPeer
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The pipeline's producer linger in milliseconds in the pipeline suite (the `linger` setting; default: its default).",
+        valueName: "ms"
+    ))
+    var lingerMs: Int?
+
     @Option(name: .long, help: "Events the Python peer handles (all of the stream when fewer).")
     var peerEvents: Int = 100_000
 
@@ -99,6 +105,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard !threads.isEmpty, threads.allSatisfy({ (1...256).contains($0) }), Set(threads).count == threads.count else {
             throw ValidationError("--threads expects distinct counts from 1 to 256")
         }
+        if let lingerMs, !(0...900_000).contains(lingerMs) { throw ValidationError("--linger-ms expects milliseconds from 0 to 900000") }
         guard memoryEvents >= 1_000_000 else { throw ValidationError("--memory-events expects at least 1000000") }
         guard !formats.isEmpty, formats.allSatisfy({ SampleFormat(rawValue: $0) != nil }), Set(formats).count == formats.count else {
             throw ValidationError("--formats expects distinct output formats among json and protobuf")
@@ -112,7 +119,8 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == "checkpoint" || suite == "all" { figures += try CheckpointBenchmark(files: checkpointData).run() }
         if suite == "pipeline" || suite == "all" { figures += try await PipelineBenchmark(
                 events: events, partitions: partitions, latencyPartitions: latencyPartitions, threads: threads,
-                formats: formats.compactMap(SampleFormat.init(rawValue:)), pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents
+                formats: formats.compactMap(SampleFormat.init(rawValue:)), pythonPeer: pythonPeer.isEmpty ? nil : pythonPeer, peerEvents: peerEvents,
+                linger: lingerMs.map { .milliseconds($0) }
             ).run() }
         if json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1) })
@@ -465,6 +473,8 @@ struct PipelineBenchmark {
     let pythonPeer: String?
     /// Events the peer handles.
     let peerEvents: Int
+    /// The pipeline's producer linger, or `nil` for the setting's default.
+    let linger: Duration?
 
     /// `Benchmarks/peers/python_peer.py` of the source tree this binary was built from.
     static var defaultPeer: String {
@@ -517,6 +527,7 @@ struct PipelineBenchmark {
         configuration.estimator.logQBucketBits = 16
         configuration.threads = threads[0]
         configuration.sampleFormat = formats[0]
+        if let linger { configuration.linger = linger }
         // Each thread count runs over the same stream in a group of its own,
         // the first one (the headline figures) before the replay and the others after it.
         let (salienceSeconds, steadyRate) = try await measureRun(configuration, available: available, logger: logger)
@@ -599,6 +610,7 @@ struct PipelineBenchmark {
             ("pipeline.kcat_passthrough.after_events_per_s", Double(available) / kcatSecondsAfter, "events/s, run after salience"),
             ("pipeline.ratio", salienceRate / kcatRate, "x kcat passthrough"),
             ("pipeline.salience_run.steady_events_per_s", steadyRate, "events/s from assignment of every partition to the last sample"),
+            ("pipeline.linger_ms", Double(configuration.linger.milliseconds), "ms the pipeline's producer lingers (the linger setting)"),
             ("pipeline.steady_ratio", steadyRate / kcatRate, "x kcat passthrough, steady state"),
             ("pipeline.replay.events_per_s", Double(available) / replaySeconds, "events/s (samples encoded, not written anywhere)"),
             ("pipeline.replay_vs_run.ratio", salienceSeconds / replaySeconds, "x salience run"),
