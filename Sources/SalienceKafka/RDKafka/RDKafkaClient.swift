@@ -15,6 +15,8 @@ final class RDKafkaClientContext: @unchecked Sendable {
     /// Topic names by topic handle, so a delivery report names its topic
     /// without making a string.
     let topicNames = Mutex<[UInt: String]>([:])
+    /// Holds back librdkafka's repeated log lines (a broker down floods them).
+    let logThrottle = Mutex(KafkaLogThrottle())
 
     init(logger: Logger, rebalance: (@Sendable (RDKafkaRebalance) -> Void)? = nil, deliveries: DeliveryWindow? = nil) {
         self.logger = logger
@@ -77,7 +79,14 @@ final class RDKafkaClient: @unchecked Sendable {
             let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
             let text = message.map { String(cString: $0) } ?? ""
             let facility = facility.map { String(cString: $0) } ?? ""
-            context.logger.log(level: RDKafkaClient.logLevel(syslog: level), "\(text)", metadata: ["kafka.facility": "\(facility)"])
+            var metadata: Logger.Metadata = ["kafka.facility": "\(facility)"]
+            // Debug lines (librdkafka's `debug` property) all pass: whoever asked for them wants them.
+            if level < 7 {
+                let decision = context.logThrottle.withLock { $0.decide(facility: facility, message: text, now: .now) }
+                guard case .log(let heldBack) = decision else { return }
+                if heldBack > 0 { metadata["kafka.held_back"] = "\(heldBack)" }
+            }
+            context.logger.log(level: RDKafkaClient.logLevel(syslog: level), "\(text)", metadata: metadata)
         }
         if context.takeUnretainedValue().rebalance != nil {
             rd_kafka_conf_set_rebalance_cb(conf) { handle, err, partitions, opaque in
