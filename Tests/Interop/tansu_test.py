@@ -187,6 +187,16 @@ def read_until_idle(bootstrap, topic):
     return messages
 
 
+def documented_stop(run, lines):
+    """The last line of a `salience run` that stopped, asserting it stopped as
+    documented: exit 1 on an undelivered sample, or on librdkafka's
+    idempotent producer out of step with a broker that lost its state."""
+    assert run.returncode != 0 and lines and lines[-1].startswith("Error: ") and \
+        ("could not be delivered" in lines[-1] or "sequence" in lines[-1]), \
+        f"salience run stopped, exit {run.returncode}, not on a delivery failure:\n" + "\n".join(lines[-6:])
+    return lines[-1]
+
+
 def broker_restart_during_a_run(salience, env, tansu, work, expected):
     """Tansu on persistent storage (its S3 engine, on moto's S3 server: the
     build in the wheel has neither its SQLite nor its PostgreSQL engine),
@@ -263,19 +273,18 @@ def broker_restart_during_a_run(salience, env, tansu, work, expected):
             written = read_until_idle(bootstrap, "samples")
             complete = all(written[p] and written[p][-1].offset() + 1 >= len(expected[p]) for p in range(PARTITIONS))
             if not complete and running.poll() is not None:
-                lines = own_lines(outputs[-1])
-                # Undelivered, or librdkafka's idempotent producer out of step with a broker that lost its state.
-                assert running.returncode != 0 and lines[-1].startswith("Error: ") and \
-                    ("could not be delivered" in lines[-1] or "sequence" in lines[-1]), \
-                    f"salience run stopped, exit {running.returncode}, not on a delivery failure:\n" + "\n".join(lines[-6:])
-                stops.append(lines[-1])
+                stops.append(documented_stop(running, own_lines(outputs[-1])))
                 running = start_run()
-        running.send_signal(signal.SIGINT)
-        running.wait(timeout=60)
+        if running.poll() is None:
+            running.send_signal(signal.SIGINT)
+            running.wait(timeout=60)
         lines = own_lines(outputs[-1])
-        assert running.returncode == 0, f"salience run exits 0 on Ctrl-C (exit {running.returncode}):\n" + "\n".join(lines[-6:])
+        if running.returncode != 0:
+            # It stopped (as documented) after writing its last sample, before the check saw the end, or on Ctrl-C.
+            stops.append(documented_stop(running, lines))
         if stops:
-            print(f"after the Tansu restart salience run stopped {len(stops)} time(s) and was started again ({stops[0][:200]})")
+            print(f"after the Tansu restart salience run stopped {len(stops)} time(s) as documented, "
+                  f"each stop resumed by the next run ({stops[0][:200]})")
         else:
             assert f"salience.samples={EVENTS}" in lines[-1], f"every event's sample acknowledged once: {lines[-1]}"
         written = read_until_idle(bootstrap, "samples")
@@ -299,10 +308,11 @@ def broker_restart_during_a_run(salience, env, tansu, work, expected):
             reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
             high = {p: reader.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)}
             reader.close()
-            print(f"known issue of Tansu 0.6 (S3 storage): {EVENTS} samples acknowledged, but after the restart it served them "
+            acknowledged = f"{EVENTS} samples acknowledged" if not stops else "the samples written"
+            print(f"known issue of Tansu 0.6 (S3 storage): {acknowledged}, but after the restart it served them "
                   f"only to offsets {last} of {({p: len(expected[p]) for p in range(PARTITIONS)})} in {DEADLINE_AFTER_RESTART} s, "
                   f"its high watermarks then {high} "
-                  f"(stopped and started again before: {len(stops)}); what it serves is none twice and equal to the replay's")
+                  f"(runs stopped as documented: {len(stops)}); what it serves is none twice and equal to the replay's")
         if absent:
             print(f"known issue of Tansu 0.6 (S3 storage): acknowledged samples gone after the kill, their offsets taken "
                   f"({'; '.join(absent)})")
