@@ -154,6 +154,9 @@ final class EngineLoop: @unchecked Sendable {
             try checkpoint(Array(tasks.values))
             drained = true
             barrier.arriveAndWait(timeout: configuration.shutdownTimeout)
+            // Every thread's last checkpoints are written now, and another
+            // thread's may have pushed this one's out of a shared partition.
+            recordEvictions(checkpoints.checkRetention(of: Array(tasks.values)))
             try consumer.close()
             producer.close(timeout: configuration.shutdownTimeout)
             try throwDeliveryFailure()
