@@ -105,7 +105,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard !threads.isEmpty, threads.allSatisfy({ (1...256).contains($0) }), Set(threads).count == threads.count else {
             throw ValidationError("--threads expects distinct counts from 1 to 256")
         }
-        if let lingerMs, !(0...900_000).contains(lingerMs) { throw ValidationError("--linger-ms expects milliseconds from 0 to 900000") }
+        if let lingerMs, !PipelineConfiguration.lingerRange.contains(.milliseconds(lingerMs)) {
+            throw ValidationError("--linger-ms expects milliseconds from 0 to 900000 (the linger setting's range)")
+        }
         guard memoryEvents >= 1_000_000 else { throw ValidationError("--memory-events expects at least 1000000") }
         guard !formats.isEmpty, formats.allSatisfy({ SampleFormat(rawValue: $0) != nil }), Set(formats).count == formats.count else {
             throw ValidationError("--formats expects distinct output formats among json and protobuf")

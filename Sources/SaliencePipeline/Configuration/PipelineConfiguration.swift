@@ -67,6 +67,8 @@ public struct PipelineConfiguration: Sendable {
     /// Default: 1 ms (see docs/performance.md: 5 ms added 3-4 ms to the
     /// median latency and gained no throughput on the embedded broker).
     public var linger: Duration
+    /// The lingers ``validationErrors()`` accepts: 0 s to 900 s.
+    public static let lingerRange: ClosedRange<Duration> = .zero ... .seconds(900)
     /// Whether the producer sends requests at once (`TCP_NODELAY`). Default:
     /// `true` (see docs/performance.md: with Nagle's algorithm the idempotent
     /// producer's requests waited for the broker's delayed acknowledgement
@@ -171,7 +173,7 @@ public struct PipelineConfiguration: Sendable {
         if pollBatch < 1 { errors.append("poll_batch: expected an integer ≥ 1, got \(pollBatch)") }
         if maxMessageBytes < 1024 { errors.append("max_message_bytes: expected at least 1024, got \(maxMessageBytes)") }
         if maxInFlightMessages < 1 { errors.append("max_in_flight_messages: expected an integer ≥ 1") }
-        if linger < .zero || linger > .seconds(900) { errors.append("linger: expected a duration from 0s to 900s, got \(linger.milliseconds)ms") }
+        if !Self.lingerRange.contains(linger) { errors.append("linger: expected a duration from 0s to 900s, got \(linger.milliseconds)ms") }
         return errors
     }
 }
