@@ -86,6 +86,32 @@ def replay(salience, env, bootstrap, path):
         return file.read().splitlines()
 
 
+def create_topics(bootstrap, topics):
+    """Creates `topics` (NewTopic each) through the broker's CreateTopics."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics(topics).values():
+        future.result()
+
+
+def high_watermarks(consumer, topic):
+    """Each partition's high watermark, as the broker reports it."""
+    return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] for p in range(PARTITIONS)}
+
+
+def wait_for_watermarks(bootstrap, topic, threshold, seconds):
+    """Waits until `topic`'s high watermarks add up to `threshold` (a quick
+    look, unlike reading it all; on Tansu they lag the last batch) or
+    `seconds` pass; returns the sum reached."""
+    watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
+    deadline = time.time() + seconds
+    reached = sum(high_watermarks(watcher, topic).values())
+    while reached < threshold and time.time() < deadline:
+        time.sleep(0.05)
+        reached = sum(high_watermarks(watcher, topic).values())
+    watcher.close()
+    return reached
+
+
 def restored_partitions(output):
     """The partitions a `salience run`'s log says it restored."""
     return {line.split("salience.partition=")[1].split()[0]
@@ -93,17 +119,10 @@ def restored_partitions(output):
 
 
 def kill_once_past(run, env, log, bootstrap, topic, threshold, what):
-    """Starts `run` and kills it with SIGKILL once `topic`'s watermarks pass
-    `threshold` (a quick look, unlike reading it all; on Tansu they lag the
-    last batch)."""
+    """Starts `run` and kills it with SIGKILL once `topic`'s watermarks pass `threshold`."""
     running = subprocess.Popen(run, env=env, stdout=log, stderr=subprocess.STDOUT)
-    watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
-    deadline = time.time() + 90
-    while sum(watcher.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] for p in range(PARTITIONS)) < threshold:
-        if time.time() > deadline:
-            raise SystemExit(f"{what} did not pass {threshold} samples in 90 s")
-        time.sleep(0.05)
-    watcher.close()
+    if wait_for_watermarks(bootstrap, topic, threshold, 90) < threshold:
+        raise SystemExit(f"{what} did not pass {threshold} samples in 90 s")
     running.send_signal(signal.SIGKILL)
     running.wait()
 
@@ -130,9 +149,7 @@ def transactional_across_a_kill(salience, env, bootstrap, events, log):
     abort a transaction at its timeout). Tansu 0.6 lets the read_committed
     reader see the aborted samples too (Kafka filters them): reported as a
     known issue of Tansu, with the count."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic("txn-" + t, PARTITIONS, 1) for t in TOPICS[1:]]).values():
-        future.result()
+    create_topics(bootstrap, [NewTopic("txn-" + t, PARTITIONS, 1) for t in TOPICS[1:]])
     run = [salience, "run", "--bootstrap", bootstrap, "--group", "tansu-txn", "--delivery", "transactional",
            "--set", "instance_id=tansu-test", "--set", "checkpoint_every_events=1000",
            "--set", "samples_topic=txn-samples", "--set", "dead_letter_topic=txn-dead-letters",
@@ -219,18 +236,17 @@ def broker_restart_during_a_run(salience, env, tansu, work, expected):
     broker = None
     try:
         wait_for_port(s3_port, "moto's S3 server")
-        credentials = dict(aws_access_key_id="test", aws_secret_access_key="test", region_name="eu-west-2")
-        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{s3_port}", **credentials).create_bucket(
-            Bucket="tansu", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
-        storage_env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2",
-                           AWS_ENDPOINT=f"http://127.0.0.1:{s3_port}", AWS_ALLOW_HTTP="true")
+        # The same credentials, region and endpoint for boto3 and for Tansu (through its environment).
+        storage = dict(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2",
+                       AWS_ENDPOINT=f"http://127.0.0.1:{s3_port}")
+        boto3.client("s3", endpoint_url=storage["AWS_ENDPOINT"], aws_access_key_id=storage["AWS_ACCESS_KEY_ID"],
+                     aws_secret_access_key=storage["AWS_SECRET_ACCESS_KEY"], region_name=storage["AWS_DEFAULT_REGION"]
+                     ).create_bucket(Bucket="tansu", CreateBucketConfiguration={"LocationConstraint": storage["AWS_DEFAULT_REGION"]})
+        storage_env = dict(os.environ, AWS_ALLOW_HTTP="true", **storage)
         bootstrap = f"127.0.0.1:{port}"
         tansu_log = open(os.path.join(work, "tansu-s3.log"), "w")
         broker = start_tansu(tansu, bootstrap, "s3://tansu/", tansu_log, storage_env)
-        admin = AdminClient({"bootstrap.servers": bootstrap})
-        for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in TOPICS]).values():
-            future.result()
-        del admin
+        create_topics(bootstrap, [NewTopic(t, PARTITIONS, 1) for t in TOPICS])
         subprocess.run([salience, "import", "--synthetic", str(EVENTS), "--bootstrap", bootstrap],
                        env=env, check=True, capture_output=True)
 
@@ -249,13 +265,7 @@ def broker_restart_during_a_run(salience, env, tansu, work, expected):
         running = start_run()
         # The kill lands once a third of the samples are written, or after 60 s
         # (Tansu on S3 storage writes slower, each batch an object).
-        watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
-        deadline = time.time() + 60
-        watermarks = 0
-        while watermarks < EVENTS // 3 and time.time() < deadline:
-            watermarks = sum(watcher.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS))
-            time.sleep(0.05)
-        watcher.close()
+        watermarks = wait_for_watermarks(bootstrap, "samples", EVENTS // 3, 60)
         print(f"Tansu on S3 storage killed with SIGKILL under a running salience run (sample watermarks at {watermarks})")
         broker.send_signal(signal.SIGKILL)
         broker.wait()
@@ -305,7 +315,7 @@ def broker_restart_during_a_run(salience, env, tansu, work, expected):
         else:
             last = {p: (written[p][-1].offset() + 1 if written[p] else 0) for p in range(PARTITIONS)}
             reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "tansu-test-watcher"})
-            high = {p: reader.get_watermark_offsets(TopicPartition("samples", p), timeout=5)[1] for p in range(PARTITIONS)}
+            high = high_watermarks(reader, "samples")
             reader.close()
             acknowledged = f"{EVENTS} samples acknowledged" if not stops else "the samples written"
             print(f"known issue of Tansu 0.6 (S3 storage): {acknowledged}, but after the restart it served them "
@@ -339,10 +349,7 @@ def main():
     broker = start_tansu(tansu, bootstrap, "memory://tansu/", open(os.path.join(work, "tansu.log"), "w"))
     env = dict(os.environ, LD_LIBRARY_PATH=library)
     try:
-        admin = AdminClient({"bootstrap.servers": bootstrap})
-        for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in TOPICS] + [NewTopic("interop", 3, 1)]).values():
-            future.result()
-        del admin
+        create_topics(bootstrap, [NewTopic(t, PARTITIONS, 1) for t in TOPICS] + [NewTopic("interop", 3, 1)])
         version = subprocess.run([salience, "--version"], env=env, capture_output=True, text=True, check=True).stdout.strip()
         print(f"tansu 0.6.0 at {bootstrap}, {version}")
         kafka_python_interop.round_trip(salience, bootstrap, "interop", env, group_member=False)
