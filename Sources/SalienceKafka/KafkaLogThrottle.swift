@@ -7,9 +7,9 @@
 /// A line's kind is its facility and its text with every run of digits
 /// taken as one: "Connect to ipv4#127.0.0.1:9092 failed (after 0ms …)" and
 /// the same for another port or duration are one kind.
-public struct KafkaLogThrottle: Sendable {
+struct KafkaLogThrottle: Sendable {
     /// What to do with a line.
-    public enum Decision: Equatable, Sendable {
+    enum Decision: Equatable, Sendable {
         /// Log it; `heldBack` lines of its kind were not logged since the last one that was.
         case log(heldBack: Int)
         /// Hold it back (counted).
@@ -17,17 +17,17 @@ public struct KafkaLogThrottle: Sendable {
     }
 
     /// How long after a line is logged the next of its kind is held back. Default: 10 s.
-    public let window: Duration
+    let window: Duration
     /// Kinds last logged at most this long ago, with what was held back since.
     private var recent: [String: (loggedAt: ContinuousClock.Instant, heldBack: Int)] = [:]
 
     /// A throttle holding back repeats for `window` after each logged line.
-    public init(window: Duration = .seconds(10)) {
+    init(window: Duration = .seconds(10)) {
         self.window = window
     }
 
     /// Whether the line (`facility`, `message`) seen at `now` is logged.
-    public mutating func decide(facility: String, message: String, now: ContinuousClock.Instant) -> Decision {
+    mutating func decide(facility: String, message: String, now: ContinuousClock.Instant) -> Decision {
         let kind = Self.kind(facility: facility, message: message)
         if let last = recent[kind], now - last.loggedAt < window {
             recent[kind] = (last.loggedAt, last.heldBack + 1)

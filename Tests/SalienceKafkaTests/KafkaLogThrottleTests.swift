@@ -1,4 +1,4 @@
-import SalienceKafka
+@testable import SalienceKafka
 import SalienceTestSupport
 import Testing
 
