@@ -79,7 +79,7 @@ import Testing
     /// The same bits on every platform: computed by this code and pinned (a
     /// change here changes every weight and state, and needs a new state format).
     @Test(arguments: [
-        ("exp", 1.0, 0.0, UInt64(0x4005_BF0A_8B14_576A)), ("exp", -0.5, 0, 0x3FE3_68B2_FC6F_960A),
+        ("exp", 1.0, 0.0, UInt64(0x4005_BF0A_8B14_5769)), ("exp", -0.5, 0, 0x3FE3_68B2_FC6F_960A),
         ("exp", 3.7e-5, 0, 0x3FF0_0026_CC4B_ADA5), ("exp", -20.25, 0, 0x3E1B_93DE_1E27_CA3B), ("exp", 700.5, 0, 0x7F18_625C_7D4F_56C2),
         ("log", 10, 0, 0x4002_6BB1_BBB5_5516), ("log", 0.3, 0, 0xBFF3_4378_FCBD_A721), ("log", 1e-300, 0, 0xC085_9634_47F8_7FB5),
         ("log", 123_456.789, 0, 0x4027_7281_CAD8_A844),

@@ -100,7 +100,7 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         let width = self.width
         cells.reserve(depth)
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: depth) { positions in
-            for row in 0..<depth { positions[row] = cells.insert(Self.cell(row, probes, width: width)) }
+            cells.insert(depth, slot: { Self.cell($0, probes, width: width) }, position: { positions[$0] = $1 })
             return cells.withValues { (cells: UnsafeMutableBufferPointer<Cell>) in
                 var minimum = Double.infinity
                 for row in 0..<depth { minimum = Swift.min(minimum, cells[positions[row]].count) }

@@ -108,27 +108,52 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     /// if absent. Call ``reserve(_:)`` first.
     @inline(__always)
     public mutating func insert(_ slot: Int) -> Int {
+        var result = 0
+        insert(1, slot: { _ in slot }, position: { _, position in result = position })
+        return result
+    }
+
+    /// ``insert(_:)`` of `count` slots at once, `slot(i)` the `i`th, giving
+    /// each one's storage position to `position(i, ·)`: the tables' storage
+    /// is opened once for all of them (an event inserts a slot per feature
+    /// or sketch row). Call ``reserve(_:)`` for `count` first.
+    @inline(__always)
+    public mutating func insert(_ count: Int, slot: (Int) -> Int, position: (Int, Int) -> Void) {
         if isDense {
-            markChanged(slot)
-            return slot
-        }
-        let key = UInt32(truncatingIfNeeded: slot + 1)
-        let mask = (1 << sizeBits) - 1
-        var position = home(slot)
-        let found: Bool = keys.withUnsafeMutableBufferPointer { keys in
-            while true {
-                let existing = keys[position]
-                if existing == key { return true }
-                if existing == 0 {
-                    keys[position] = key
-                    return false
+            changed.withUnsafeMutableBufferPointer { changed in
+                for index in 0..<count {
+                    let slot = slot(index)
+                    Self.mark(slot, in: changed)
+                    position(index, slot)
                 }
-                position = (position + 1) & mask
+            }
+            return
+        }
+        let sizeBits = self.sizeBits
+        let mask = (1 << sizeBits) - 1
+        var added = 0
+        keys.withUnsafeMutableBufferPointer { keys in
+            changed.withUnsafeMutableBufferPointer { changed in
+                for index in 0..<count {
+                    let slot = slot(index)
+                    let key = UInt32(truncatingIfNeeded: slot + 1)
+                    var probe = Self.home(slot, sizeBits: sizeBits)
+                    while true {
+                        let existing = keys[probe]
+                        if existing == key { break }
+                        if existing == 0 {
+                            keys[probe] = key
+                            added += 1
+                            break
+                        }
+                        probe = (probe + 1) & mask
+                    }
+                    Self.mark(probe, in: changed)
+                    position(index, probe)
+                }
             }
         }
-        if !found { occupied += 1 }
-        markChanged(position)
-        return position
+        occupied += added
     }
 
     /// Runs `body` over the values, indexed by storage position.
@@ -173,7 +198,12 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 
     @inline(__always)
     private mutating func markChanged(_ position: Int) {
-        changed.withUnsafeMutableBufferPointer { $0[position >> 6] |= 1 << UInt64(position & 63) }
+        changed.withUnsafeMutableBufferPointer { Self.mark(position, in: $0) }
+    }
+
+    @inline(__always)
+    private static func mark(_ position: Int, in changed: UnsafeMutableBufferPointer<UInt64>) {
+        changed[position >> 6] |= 1 << UInt64(position & 63)
     }
 
     /// The storage positions marked in `bits`.
@@ -256,6 +286,11 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 
     @inline(__always)
     private func home(_ slot: Int) -> Int {
+        Self.home(slot, sizeBits: sizeBits)
+    }
+
+    @inline(__always)
+    private static func home(_ slot: Int, sizeBits: Int) -> Int {
         // Fibonacci hashing: the top bits of slot × 2⁶⁴/φ.
         Int(truncatingIfNeeded: (UInt64(slot) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - sizeBits))
     }

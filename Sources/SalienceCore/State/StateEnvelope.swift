@@ -4,14 +4,17 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 6: ids are
+/// 8       2     format version, little-endian (currently 7: `exp` is
+///               table-driven and FTRL's weight takes one division, so
+///               the arithmetic of every weight changed in its last bits;
+///               since 6 ids are
 ///               hashed once and keys derived by mixing, Schemas/README.md
 ///               "Hashing", and parts are zstd-compressed; since 5 a state is full or a change set,
 ///               checkpoints are generations of a full state and change
 ///               sets; since 4 the state holds the
 ///               keep-rate controller; since 3 tables hold only their
 ///               written slots, in slot order; since 2 a checkpoint's
-///               payload is compressed; versions 1 to 5 are refused)
+///               payload is compressed; versions 1 to 6 are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload
@@ -19,7 +22,7 @@
 /// ```
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
-    public static let formatVersion: UInt16 = 6
+    public static let formatVersion: UInt16 = 7
     /// Bytes before the payload: magic, version, fingerprint, payload length.
     public static let headerSize = 26
     static let trailerSize = 4
