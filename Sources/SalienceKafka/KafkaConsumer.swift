@@ -11,7 +11,7 @@ public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
     /// The settings the consumer was made with.
     public let configuration: KafkaConsumerConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let closed = Mutex(false)
     private let revocations: Revocations
 

@@ -48,13 +48,15 @@ public final class ReplayEngine {
         defer { try? consumer.close() }
         let reader = try PartitionReader(kafka: kafka, logger: logger)
         var ranges: [ReplayPartitionRange] = []
+        // Read to the end: a broker's high watermark can fall short of it (docs/brokers.md, Tansu).
+        let bounds = try reader.bounds(all).mapValues { $0.low..<max($0.low, $0.end) }
         for topic in topics {
             let partitions = all.filter { $0.topic == topic }
+            let topicBounds = bounds.filter { $0.key.topic == topic }
             let starts: [KafkaTopicPartition: Int64]
             switch start {
             case .time(let milliseconds):
-                starts = Dictionary(uniqueKeysWithValues: try consumer.offsets(forTimestamp: milliseconds, in: partitions, timeout: .seconds(30))
-                    .map { ($0.topicPartition, $0.offset) })
+                starts = try consumer.offsets(forTimestamp: milliseconds, in: topicBounds, timeout: .seconds(30))
             case .offsets(let explicit):
                 starts = explicit
             case .earliest:
@@ -65,13 +67,10 @@ public final class ReplayEngine {
             case .end:
                 ends = [:]
             case .time(let milliseconds):
-                ends = Dictionary(uniqueKeysWithValues: try consumer.offsets(forTimestamp: milliseconds, in: partitions, timeout: .seconds(30))
-                    .map { ($0.topicPartition, $0.offset) })
+                ends = try consumer.offsets(forTimestamp: milliseconds, in: topicBounds, timeout: .seconds(30))
             }
             for partition in partitions {
-                let low = try reader.watermarks(partition).low
-                // Read to the end: a broker's high watermark can fall short of it (docs/brokers.md, Tansu).
-                let high = try reader.end(partition)
+                let (low, high) = (bounds[partition]!.lowerBound, bounds[partition]!.upperBound)
                 let first = max(low, starts[partition] ?? low)
                 let last = min(high, ends[partition] ?? high)
                 ranges.append(ReplayPartitionRange(partition: partition, start: first, end: max(first, last)))
