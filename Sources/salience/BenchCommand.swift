@@ -333,6 +333,9 @@ struct CheckpointBenchmark {
         }
         let incremental = written[pipeline.checkpointFullEvery]!
         let whole = written[1]!
+        // One partition that has seen the stream's first 10,000 events (every user's).
+        var small = ImportanceEstimator(configuration: pipeline.estimator)
+        for event in events.prefix(10_000) { _ = small.process(event) }
         let perEvent = Double(incremental.bytes) / Double(events.count)
         let samplePerEvent = Double(sampleBytes) / Double(events.count)
         return [
@@ -349,6 +352,10 @@ struct CheckpointBenchmark {
              "ms per incremental-schedule checkpoint to encode, compress and checksum it"),
             ("checkpoint.model_export_ms", exporting.totalSeconds * 1000 / Double(incremental.checkpoints),
              "ms per checkpoint for its model export (non-zero weights in index order, JSON)"),
+            ("state.memory_bytes_after_10k_events", Double(small.memoryBytes),
+             "bytes of tables held by one partition's estimator after the stream's first 10,000 events (the goal is at most 1 MB)"),
+            ("state.encoded_bytes_after_10k_events", Double(small.encodedState().count),
+             "bytes of that partition's full state, encoded (before the checkpoint compresses it)"),
         ]
     }
 }

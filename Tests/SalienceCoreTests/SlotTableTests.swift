@@ -50,6 +50,43 @@ import Testing
         for slot in 0..<4096 { #expect(table[slot] == (expected[slot] ?? .empty)) }
     }
 
+    /// Inserting an event's slots together gives each the position inserting
+    /// them one by one gives, repeats included, and marks the same slots
+    /// changed, in the sparse form and after the table turned dense.
+    @Test func insertingSlotsTogetherMatchesOneByOne() {
+        for capacity in [1 << 20, 256] {
+            var one = SlotTable<Pair>(capacity: capacity)
+            var together = SlotTable<Pair>(capacity: capacity)
+            var random = SplitMix64(seed: 5)
+            for _ in 0..<200 {
+                let slots = (0..<11).map { _ in Int(random.next() % UInt64(capacity)) }
+                one.reserve(slots.count)
+                together.reserve(slots.count)
+                let single = slots.map { one.insert($0) }
+                var positions = [Int](repeating: -1, count: slots.count)
+                together.insert(slots.count, slot: { slots[$0] }, position: { positions[$0] = $1 })
+                #expect(positions == single)
+            }
+            #expect(together.dense == (capacity == 256))
+            #expect(together.written == one.written && together.changedSlots == one.changedSlots)
+        }
+    }
+
+    /// The model holds a coordinate's `z` and `n` as two `Float`s: 8 bytes a
+    /// coordinate once dense, and the changed-since-checkpoint bits.
+    @Test func theModelHoldsEightBytesACoordinate() {
+        var model = FTRLProximal(bits: 8, parameters: .init())
+        var features = FeatureVector()
+        for index in 0..<256 {
+            features.removeAll()
+            features.append(index, 1)
+            let prediction = model.predict(features)
+            model.update(features, prediction: prediction, label: 1, importance: 1)
+        }
+        #expect(model.memoryBytes == 256 * 8 + 256 / 8)
+        #expect((0..<256).allSatisfy { model.weight(at: $0) != 0 })
+    }
+
     /// Equal contents encode to equal bytes whatever the order of writes and
     /// the form (sparse or dense), and decode back to an equal table.
     @Test func encodingDependsOnContentsOnly() throws {

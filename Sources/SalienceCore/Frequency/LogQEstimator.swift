@@ -19,9 +19,12 @@ public struct LogQEstimator: Sendable, Equatable {
     /// One entry per bucket seen so far, so a sighting touches one cache line.
     private var entries: SlotTable<Bucket>
 
+    /// When a bucket was last seen, its moving average gap (`Float`:
+    /// computed in `Double`, rounded once when stored) and how many gaps
+    /// it has averaged: 16 bytes.
     struct Bucket: SlotValue {
         var lastSeen: Int64 = -1
-        var meanGap: Double = 0
+        var meanGap: Float = 0
         var gapsSeen: UInt32 = 0
         static var empty: Bucket { Bucket() }
     }
@@ -52,11 +55,12 @@ public struct LogQEstimator: Sendable, Equatable {
                 let gap = Double(step - entry.lastSeen)
                 entry.gapsSeen = entry.gapsSeen == .max ? .max : entry.gapsSeen + 1
                 let weight = max(rate, 1 / Double(entry.gapsSeen))
-                entry.meanGap += weight * (gap - entry.meanGap)
+                let meanGap = Double(entry.meanGap)
+                entry.meanGap = Float(meanGap + weight * (gap - meanGap))
             }
             entry.lastSeen = step
             entries[index] = entry
-            return -PortableMath.log(max(entry.gapsSeen > 0 ? entry.meanGap : Double(step), 1))
+            return -PortableMath.log(max(entry.gapsSeen > 0 ? Double(entry.meanGap) : Double(step), 1))
         }
     }
 
@@ -69,7 +73,7 @@ public struct LogQEstimator: Sendable, Equatable {
     /// The current `log q` of the item with hash `key` without recording a sighting.
     public func logQ(_ key: UInt64) -> Double {
         let entry = entries[bucket(key)]
-        let gap = entry.gapsSeen > 0 ? entry.meanGap : Double(max(step, 1))
+        let gap = entry.gapsSeen > 0 ? Double(entry.meanGap) : Double(max(step, 1))
         return -PortableMath.log(max(gap, 1))
     }
 
@@ -85,10 +89,12 @@ extension LogQEstimator: BinaryCodable {
         writer.write(rate)
         writer.write(seed)
         writer.write(step)
+        // When last seen as the steps since (small for the buckets a change set holds), and the count, as varints.
+        let step = self.step
         entries.encode(to: &writer) { bucket, writer in
-            writer.write(bucket.lastSeen)
+            writer.writeVarint(UInt64(step - bucket.lastSeen))
             writer.write(bucket.meanGap)
-            writer.write(bucket.gapsSeen)
+            writer.writeVarint(UInt64(bucket.gapsSeen))
         }
     }
 
@@ -96,9 +102,17 @@ extension LogQEstimator: BinaryCodable {
         buckets = try reader.read(Int.self)
         rate = try reader.read(Double.self)
         seed = try reader.read(UInt64.self)
-        step = try reader.read(Int64.self)
+        let step = try reader.read(Int64.self)
+        guard step >= 0 else { throw StateDecodingError(.malformed, "log-Q step \(step) is negative") }
+        self.step = step
         entries = try SlotTable(from: &reader, what: "log-Q buckets") { reader in
-            Bucket(lastSeen: try reader.read(Int64.self), meanGap: try reader.read(Double.self), gapsSeen: try reader.read(UInt32.self))
+            let since = try reader.readVarint()
+            let meanGap = try reader.read(Float.self)
+            let gapsSeen = try reader.readVarint()
+            guard since <= UInt64(step) + 1, gapsSeen <= UInt64(UInt32.max) else {
+                throw StateDecodingError(.malformed, "log-Q bucket last seen \(since) steps before step \(step), after \(gapsSeen) gaps")
+            }
+            return Bucket(lastSeen: step - Int64(since), meanGap: meanGap, gapsSeen: UInt32(gapsSeen))
         }
         guard buckets > 0, buckets & (buckets - 1) == 0, entries.capacity == buckets else {
             throw StateDecodingError(.malformed, "log-Q table of \(entries.capacity) buckets where the header says \(buckets)")

@@ -18,6 +18,7 @@ public struct BinaryWriter: Sendable {
     public mutating func write(_ value: Int64) { appendLittleEndian(UInt64(bitPattern: value)) }
     public mutating func write(_ value: Int) { write(Int64(value)) }
     public mutating func write(_ value: Double) { appendLittleEndian(value.bitPattern) }
+    public mutating func write(_ value: Float) { appendLittleEndian(value.bitPattern) }
 
     public mutating func write(_ value: String) {
         write(UInt32(value.utf8.count))
@@ -102,6 +103,7 @@ public struct BinaryReader {
     public mutating func read(_: Int64.Type) throws -> Int64 { Int64(bitPattern: try readLittleEndian()) }
     public mutating func read(_: Int.Type) throws -> Int { Int(try read(Int64.self)) }
     public mutating func read(_: Double.Type) throws -> Double { Double(bitPattern: try readLittleEndian()) }
+    public mutating func read(_: Float.Type) throws -> Float { Float(bitPattern: try readLittleEndian()) }
 
     public mutating func read(_: String.Type) throws -> String {
         let count = Int(try read(UInt32.self))

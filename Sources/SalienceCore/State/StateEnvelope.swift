@@ -4,9 +4,10 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 7: `exp` is
-///               table-driven and FTRL's weight takes one division, so
-///               the arithmetic of every weight changed in its last bits;
+/// 8       2     format version, little-endian (currently 7: the model's
+///               `z`, `n` and the log-Q buckets' mean gaps are `Float`,
+///               a bucket's last sighting and count are varints, `exp` is
+///               table-driven and FTRL's weight takes one division;
 ///               since 6 ids are
 ///               hashed once and keys derived by mixing, Schemas/README.md
 ///               "Hashing", and parts are zstd-compressed; since 5 a state is full or a change set,
