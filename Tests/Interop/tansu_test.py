@@ -9,8 +9,10 @@ exactly one sample (exactly-once across the kills), and that the samples are
 byte for byte those of `salience replay` of the same events — on Tansu, and
 on the embedded broker after the same import (the same samples whichever
 broker carried them); that `replay --from TIME` starts at the first event at
-or after TIME though Tansu's time lookup answers 0 (replay_from_a_time); then
-that a further run restores every partition and
+or after TIME though Tansu's time lookup answers 0 (replay_from_a_time), and
+that a replay restored from the checkpoint topic equals the live samples
+(replay_from_the_checkpoint_topic); then that a further run restores every
+partition and
 writes nothing; then `delivery: transactional` across a kill, read back with
 read_committed (transactional_across_a_kill); then a Tansu on persistent
 storage killed and restarted under a running `salience run`
@@ -131,6 +133,36 @@ def replay_from_a_time(salience, env, bootstrap, work):
               f"where the first events at or after it are at {starts}; salience replay --from {when} "
               f"checked the answers against the messages and started at {starts} ({len(by_time)} samples, "
               "byte for byte the replay from those offsets)")
+    return when
+
+
+def replay_from_the_checkpoint_topic(salience, env, bootstrap, work, when, live):
+    """`salience replay --state-from-checkpoints --at WHEN` restores each
+    partition from the live run's newest checkpoint generation not after WHEN,
+    read from the checkpoint topic on Tansu, and replays to the end: its
+    samples are the live run's for exactly those offsets, byte for byte
+    (`live`: each partition's samples by source offset)."""
+    path = os.path.join(work, "replay-from-checkpoints.jsonl")
+    result = subprocess.run([salience, "replay", "--bootstrap", bootstrap, "--topic", "events",
+                             "--state-from-checkpoints", "--at", when, "--to-file", path],
+                            env=env, check=True, capture_output=True, text=True)
+    with open(path, "rb") as file:
+        lines = file.read().splitlines()
+    offsets = collections.defaultdict(list)
+    for line in lines:
+        source = json.loads(line)["source"]
+        offsets[source["partition"]].append(source["offset"])
+        assert live[source["partition"]].get(source["offset"]) == line, \
+            f"the replay's sample of {source['partition']}@{source['offset']} is not the live run's"
+    starts = {}
+    for partition, replayed in offsets.items():
+        starts[partition] = replayed[0]
+        assert replayed == sorted(live[partition])[-len(replayed):] and replayed[-1] == max(live[partition]), \
+            f"partition {partition}: the replay from the checkpoint is not the live run's samples from {replayed[0]} to the end"
+    assert lines and any(start > 0 for start in starts.values()), \
+        f"replay --state-from-checkpoints --at {when} restored no checkpoint ({result.stderr.strip()[-300:]})"
+    print(f"replay --state-from-checkpoints --at {when} from Tansu's checkpoint topic started at {dict(sorted(starts.items()))} "
+          f"and equals the live run's {len(lines)} samples from there byte for byte")
 
 
 def create_topics(bootstrap, topics):
@@ -453,7 +485,12 @@ def main():
             assert values == expected, f"partition {partition}: the samples differ from the replay's"
         print(f"the samples topic equals salience replay byte for byte, and the replay on the embedded broker equals Tansu's ({len(on_tansu)} samples)")
 
-        replay_from_a_time(salience, env, bootstrap, work)
+        when = replay_from_a_time(salience, env, bootstrap, work)
+        live = collections.defaultdict(dict)
+        for line in on_tansu:
+            source = json.loads(line)["source"]
+            live[source["partition"]][source["offset"]] = line
+        replay_from_the_checkpoint_topic(salience, env, bootstrap, work, when, live)
 
         # Until it has restored every partition (its join can wait out the
         # sessions of members killed while joining), then 5 s more.
@@ -477,11 +514,7 @@ def main():
 
         transactional_across_a_kill(salience, env, bootstrap, events, log)
 
-        expected = collections.defaultdict(dict)
-        for line in on_tansu:
-            source = json.loads(line)["source"]
-            expected[source["partition"]][source["offset"]] = line
-        broker_restart_during_a_run(salience, env, tansu, work, expected)
+        broker_restart_during_a_run(salience, env, tansu, work, live)
     finally:
         broker.terminate()
         broker.wait()
