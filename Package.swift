@@ -40,7 +40,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .systemLibrary(name: "CSalienceIntrinsics"),
         .systemLibrary(
             name: "CZstd",
             pkgConfig: "libzstd",
@@ -48,7 +47,6 @@ let package = Package(
         ),
         .target(
             name: "SalienceCore",
-            dependencies: ["CSalienceIntrinsics"],
             swiftSettings: strictSettings
         ),
         // Dataset importers and the synthetic event generator: what feeds the estimator in tests, demos and benches.

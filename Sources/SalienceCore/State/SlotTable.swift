@@ -1,5 +1,3 @@
-import CSalienceIntrinsics
-
 /// A value a ``SlotTable`` holds, with the value of a slot never written.
 public protocol SlotValue: BitwiseCopyable, Equatable, Sendable {
     /// What a slot holds before its first write.
@@ -260,13 +258,13 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     @inline(__always)
     public func prefetch(_ slot: Int) {
         if isDense {
-            values.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + slot) }
-            changed.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + (slot >> 6)) }
+            values.withUnsafeBufferPointer { prefetchForWrite($0.baseAddress! + slot) }
+            changed.withUnsafeBufferPointer { prefetchForWrite($0.baseAddress! + (slot >> 6)) }
         } else if sizeBits > 0 {
             let position = home(slot)
-            keys.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + position) }
-            values.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + position) }
-            changed.withUnsafeBufferPointer { salience_prefetch_for_write($0.baseAddress! + (position >> 6)) }
+            keys.withUnsafeBufferPointer { prefetchForWrite($0.baseAddress! + position) }
+            values.withUnsafeBufferPointer { prefetchForWrite($0.baseAddress! + position) }
+            changed.withUnsafeBufferPointer { prefetchForWrite($0.baseAddress! + (position >> 6)) }
         }
     }
 
