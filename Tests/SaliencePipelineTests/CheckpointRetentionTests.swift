@@ -12,8 +12,9 @@ struct CheckpointRetentionTests {
     /// when a restore finds nothing. Here sixteen partitions' states, written
     /// at shutdown to a one-partition checkpoint topic on the embedded broker
     /// (which keeps about 5 MiB); nearly all-distinct ids and eight crosses
-    /// make each event write a dozen new coordinates, so together they are
-    /// several MiB even compressed.
+    /// make each event write a dozen new coordinates, and sketches of ten rows
+    /// (δ = 10⁻⁴) ten cells per new id, so together they are several MiB even
+    /// compressed.
     @Test func checkpointsTheTopicCannotKeepAreReportedWhenTheyAreWritten() async throws {
         let harness = try PipelineHarness(partitions: 16, brokers: 1)
         try harness.cluster.createTopic("small-checkpoints", partitions: 1)
@@ -24,6 +25,7 @@ struct CheckpointRetentionTests {
         configuration.checkpointEveryEvents = 1_000_000
         configuration.checkpointEveryEventTime = .seconds(365 * 86_400)
         configuration.estimator = EstimatorConfiguration()
+        configuration.estimator.sketchDelta = 1e-4
         configuration.estimator.features.fields = [.user, .item, .category, .hour, .weekday]
         configuration.estimator.features.crosses = [
             FeatureCross(.user, .item), FeatureCross(.user, .category), FeatureCross(.user, .hour), FeatureCross(.user, .weekday),
@@ -39,7 +41,7 @@ struct CheckpointRetentionTests {
         #expect(statistics.checkpointsEvicted >= 1, "\(statistics.checkpointsEvicted) reported of \(statistics.checkpointBytes) bytes; the topic keeps offsets \(kept.low)..<\(kept.high)")
     }
 
-    /// The default estimator's state is up to about 42 MB in memory, but a
+    /// The default estimator's state is up to about 28 MB in memory, but a
     /// checkpoint of a partition that has seen little fits the embedded broker.
     @Test func aDefaultSizeCheckpointOfALittleTrafficFitsTheEmbeddedBroker() async throws {
         let harness = try PipelineHarness(partitions: 1, brokers: 1)
