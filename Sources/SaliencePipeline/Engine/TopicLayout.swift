@@ -24,7 +24,7 @@ struct TopicLayout: Sendable {
         var counts: [String: Int32] = [:]
         for output in [configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic] {
             guard let count = partitions(output) else {
-                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (salience broker creates the default ones; see docs/configuration.md, Topics)")
+                throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (`salience topics` creates what the configuration needs; the embedded `salience broker` creates the default ones; see docs/configuration.md, Topics)")
             }
             counts[output] = count
         }
