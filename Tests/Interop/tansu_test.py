@@ -190,6 +190,39 @@ def create_pipeline_topics(salience, env, bootstrap):
     print(f"salience topics created {', '.join(TOPICS)} ({PARTITIONS} partitions each, the checkpoint topic compacted); run again, it created nothing")
 
 
+def further_run_restores_and_writes_nothing(run, env, work):
+    """A further run restores every partition from the checkpoint topic and
+    writes nothing. It runs until it has restored every partition (its join
+    can wait out the sessions of members killed while joining), then 5 s
+    more. Tansu 0.6 has once left such a join unanswered for 125 s (a
+    SyncGroup held, the LeaveGroup behind it timed out, nothing assigned):
+    a run that was assigned nothing is reported with librdkafka's lines about
+    it and tried once more."""
+    for attempt in (1, 2):
+        with open(os.path.join(work, f"further-run-{attempt}.log"), "w+") as further:
+            third = subprocess.Popen(run, env=env, stdout=further, stderr=subprocess.STDOUT)
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                further.seek(0)
+                if len(restored_partitions(further.read())) >= PARTITIONS:
+                    break
+                time.sleep(1)
+            time.sleep(5)
+            third.send_signal(signal.SIGINT)
+            third.wait(timeout=60)
+            further.seek(0)
+            output = further.read()
+        if attempt == 1 and "partitions assigned" not in output:
+            evidence = [line[line.find("[thrd"):][:160] for line in output.splitlines() if "REQTMOUT" in line or "GroupCoordinator" in line]
+            print(f"known issue of Tansu 0.6: a further run was assigned no partition in 125 s ({evidence[:2]}); trying once more")
+            continue
+        break
+    summary = output.strip().splitlines()[-1]
+    restored = len(restored_partitions(output))
+    assert restored == PARTITIONS and "salience.samples=0" in summary, f"restored {restored} partitions: {summary}"
+    print(f"a further run restored {restored} partitions from the checkpoint topic and wrote nothing")
+
+
 def high_watermarks(consumer, topic):
     """Each partition's high watermark, as the broker reports it."""
     return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] for p in range(PARTITIONS)}
@@ -511,25 +544,7 @@ def main():
             live[source["partition"]][source["offset"]] = line
         replay_from_the_checkpoint_topic(salience, env, bootstrap, work, when, live)
 
-        # Until it has restored every partition (its join can wait out the
-        # sessions of members killed while joining), then 5 s more.
-        with open(os.path.join(work, "further-run.log"), "w+") as further:
-            third = subprocess.Popen(run, env=env, stdout=further, stderr=subprocess.STDOUT)
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                further.seek(0)
-                if len(restored_partitions(further.read())) >= PARTITIONS:
-                    break
-                time.sleep(1)
-            time.sleep(5)
-            third.send_signal(signal.SIGINT)
-            third.wait(timeout=60)
-            further.seek(0)
-            output = further.read()
-        summary = output.strip().splitlines()[-1]
-        restored = len(restored_partitions(output))
-        assert restored == PARTITIONS and "salience.samples=0" in summary, f"restored {restored} partitions: {summary}"
-        print(f"a further run restored {restored} partitions from the checkpoint topic and wrote nothing")
+        further_run_restores_and_writes_nothing(run, env, work)
 
         transactional_across_a_kill(salience, env, bootstrap, events, log)
 
