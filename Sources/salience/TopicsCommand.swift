@@ -68,10 +68,7 @@ struct TopicsCommand: ParsableCommand {
             let replication = topic.replicationFactor == -1 ? "the broker's default replication" : "replication \(topic.replicationFactor)"
             print("\(verb) \(topic.name): \(topic.partitions) partitions, \(replication)\(policy)")
         }
-        let topics = configuration.inputTopics + [
-            configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic,
-        ]
-        for name in topics where !plan.create.contains(where: { $0.name == name }) {
+        for name in configuration.inputTopics + configuration.outputTopics where !plan.create.contains(where: { $0.name == name }) {
             print("exists \(name): \(plan.existing[name]!) partitions")
         }
         if !plan.problems.isEmpty { throw CommandError(plan.problems.joined(separator: "; ")) }

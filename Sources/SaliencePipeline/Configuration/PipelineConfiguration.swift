@@ -162,8 +162,7 @@ public struct PipelineConfiguration: Sendable {
                               ("checkpoint_topic", checkpointTopic), ("models_topic", modelsTopic)] where topic.isEmpty {
             errors.append("\(name): expected a topic name")
         }
-        let outputs = Set([samplesTopic, deadLetterTopic, checkpointTopic, modelsTopic])
-        if !outputs.isDisjoint(with: inputTopics) { errors.append("topics: an input topic cannot also be an output topic") }
+        if !Set(outputTopics).isDisjoint(with: inputTopics) { errors.append("topics: an input topic cannot also be an output topic") }
         if checkpointEveryEvents < 1 { errors.append("checkpoint_every_events: expected an integer ≥ 1, got \(checkpointEveryEvents)") }
         if checkpointEveryEventTime <= .zero { errors.append("checkpoint_every_event_time: expected a positive duration") }
         if !(1...10_000).contains(checkpointFullEvery) {
@@ -179,6 +178,22 @@ public struct PipelineConfiguration: Sendable {
 }
 
 extension PipelineConfiguration {
+    /// The topics the pipeline writes: samples, dead letters, checkpoints, models.
+    public var outputTopics: [String] { [samplesTopic, deadLetterTopic, checkpointTopic, modelsTopic] }
+
+    /// Why topics of these partition counts (name → partitions) cannot serve
+    /// the configuration: one sentence for each input and each output
+    /// co-partitioned with it (samples, dead letters) that has fewer
+    /// partitions, inputs in order; topics not in `partitions` are not judged.
+    func narrowOutputs(_ partitions: [String: Int32]) -> [String] {
+        inputTopics.flatMap { input in
+            [samplesTopic, deadLetterTopic].compactMap { output in
+                guard let inputCount = partitions[input], let outputCount = partitions[output], outputCount < inputCount else { return nil }
+                return "'\(output)' has \(outputCount) partitions but input '\(input)' has \(inputCount): outputs are co-partitioned with the input (partition p → partition p), so they need at least as many; recreate '\(output)' or name another samples_topic / dead_letter_topic"
+            }
+        }
+    }
+
     /// Whether a partition's next checkpoint is due: `eventsSince` events
     /// since its last one reach ``checkpointEveryEvents``, or its event time
     /// `now` is ``checkpointEveryEventTime`` past `lastEventTime` (the event

@@ -34,18 +34,14 @@ public struct TopicPlan: Sendable, Equatable {
             create.append(KafkaTopicSpecification(name: name, partitions: partitions, replicationFactor: replicationFactor, configs: configs))
         }
         for input in configuration.inputTopics { add(input, partitions: inputPartitions) }
-        let inputs = configuration.inputTopics.map { existing[$0] ?? inputPartitions }
-        let widest = inputs.max() ?? inputPartitions
-        for output in [configuration.samplesTopic, configuration.deadLetterTopic] {
-            add(output, partitions: widest)
-            if let count = existing[output], count < widest {
-                let input = configuration.inputTopics[inputs.firstIndex(of: widest)!]
-                problems.append(
-                    "'\(output)' has \(count) partitions but input '\(input)' has \(widest): outputs are co-partitioned with the input (partition p → partition p), so they need at least as many; recreate '\(output)' or give another samples_topic / dead_letter_topic"
-                )
-            }
-        }
+        let widest = configuration.inputTopics.map { existing[$0] ?? inputPartitions }.max() ?? inputPartitions
+        add(configuration.samplesTopic, partitions: widest)
+        add(configuration.deadLetterTopic, partitions: widest)
         add(configuration.checkpointTopic, partitions: widest, configs: ["cleanup.policy": "compact"])
         add(configuration.modelsTopic, partitions: widest)
+        // The same rule `salience run` applies at start-up, to the topics as they will be.
+        var planned = existing
+        for topic in create { planned[topic.name] = topic.partitions }
+        problems = configuration.narrowOutputs(planned)
     }
 }

@@ -22,23 +22,20 @@ struct TopicLayout: Sendable {
             topics.first { $0.name == name }.map { Int32($0.partitions.count) }
         }
         var counts: [String: Int32] = [:]
-        for output in [configuration.samplesTopic, configuration.deadLetterTopic, configuration.checkpointTopic, configuration.modelsTopic] {
+        for output in configuration.outputTopics {
             guard let count = partitions(output) else {
                 throw PipelineError(.topicLayout, "output topic '\(output)' does not exist; create it before starting (`salience topics` creates what the configuration needs; the embedded `salience broker` creates the default ones; see docs/configuration.md, Topics)")
             }
             counts[output] = count
         }
+        var all = counts
         for input in configuration.inputTopics {
             guard let count = partitions(input) else {
                 throw PipelineError(.topicLayout, "input topic '\(input)' does not exist")
             }
-            for output in [configuration.samplesTopic, configuration.deadLetterTopic] where counts[output]! < count {
-                throw PipelineError(
-                    .topicLayout,
-                    "'\(output)' has \(counts[output]!) partitions but input '\(input)' has \(count): outputs are co-partitioned with the input (partition p → partition p), so they need at least as many"
-                )
-            }
+            all[input] = count
         }
+        if let narrow = configuration.narrowOutputs(all).first { throw PipelineError(.topicLayout, narrow) }
         return TopicLayout(partitions: counts)
     }
 }
