@@ -39,7 +39,7 @@ public enum PortableMath {
         // x − k·ln2/N: the high part's product is exact and the difference is too (Sterbenz).
         let r = (x - kd * ln2NHigh) - kd * ln2NLow
         let index = 2 * (k & (expTableSize - 1))
-        let exponent = k >> 7
+        let exponent = k >> expTableSize.trailingZeroBitCount
         let (bits, tail) = expTable.withUnsafeBufferPointer { ($0[index], Double(bitPattern: $0[index + 1])) }
         let r2 = r * r
         let excess = tail + r + r2 * (0.5 + r * (1.0 / 6)) + r2 * r2 * (1.0 / 24 + r * (1.0 / 120))
