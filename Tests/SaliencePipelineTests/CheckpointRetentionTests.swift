@@ -10,26 +10,27 @@ struct CheckpointRetentionTests {
     /// Checkpoints that together outgrow what the checkpoint topic keeps
     /// cannot all be restored: the run says so when it writes them, not later
     /// when a restore finds nothing. Here sixteen partitions' states, written
-    /// at shutdown to a one-partition checkpoint topic on the embedded broker
-    /// (which keeps about 5 MiB); nearly all-distinct ids and eight crosses
-    /// make each event write a dozen new coordinates, and sketches of ten rows
-    /// (δ = 10⁻⁴) ten cells per new id, so together they are several MiB even
-    /// compressed.
+    /// at shutdown (180,000 events) to a one-partition checkpoint topic on the embedded broker
+    /// (which keeps about 5 MiB); nearly all-distinct ids and twelve crosses
+    /// of the user or item make each event write fifteen new coordinates (and
+    /// each new id an exact count in the sketches), so together they are
+    /// several MiB even compressed.
     @Test func checkpointsTheTopicCannotKeepAreReportedWhenTheyAreWritten() async throws {
         let harness = try PipelineHarness(partitions: 16, brokers: 1)
         try harness.cluster.createTopic("small-checkpoints", partitions: 1)
-        let events = PipelineHarness.synthetic(120_000, users: 400_000, items: 800_000, seed: 3)
+        let events = PipelineHarness.synthetic(180_000, users: 600_000, items: 1_200_000, seed: 3)
         try harness.produce(events)
         var configuration = harness.configuration()
         configuration.checkpointTopic = "small-checkpoints"
         configuration.checkpointEveryEvents = 1_000_000
         configuration.checkpointEveryEventTime = .seconds(365 * 86_400)
         configuration.estimator = EstimatorConfiguration()
-        configuration.estimator.sketchDelta = 1e-4
         configuration.estimator.features.fields = [.user, .item, .category, .hour, .weekday]
         configuration.estimator.features.crosses = [
             FeatureCross(.user, .item), FeatureCross(.user, .category), FeatureCross(.user, .hour), FeatureCross(.user, .weekday),
-            FeatureCross(.item, .hour), FeatureCross(.item, .weekday), FeatureCross(.item, .category), FeatureCross(.category, .hour),
+            FeatureCross(.user, .behavior), FeatureCross(.user, .priceBucket),
+            FeatureCross(.item, .hour), FeatureCross(.item, .weekday), FeatureCross(.item, .category), FeatureCross(.item, .behavior),
+            FeatureCross(.item, .priceBucket), FeatureCross(.category, .hour),
         ]
         let statistics = try await harness.run(configuration, timeout: .seconds(240)) { $0.samplesOut >= events.count }
         #expect(statistics.samplesOut == events.count)

@@ -220,8 +220,9 @@ import Testing
 
     /// A checkpoint of an earlier format version (1: uncompressed, 2: dense
     /// tables, 3: no keep-rate controller, 4: whole states only, 5: a string
-    /// hash per feature and zlib, 6: fdlibm's `exp`) is refused with a message saying what to do.
-    @Test(arguments: [UInt8(1), 2, 3, 4, 5, 6])
+    /// hash per feature and zlib, 6: fdlibm's `exp`, 7: sketches without
+    /// exact counts) is refused with a message saying what to do.
+    @Test(arguments: [UInt8(1), 2, 3, 4, 5, 6, 7])
     func anEarlierVersionsCheckpointIsRefusedSayingToReplay(version: UInt8) throws {
         var chain = Self.chain(generations: 1)
         chain.stored["full-0"]![0]![8] = version

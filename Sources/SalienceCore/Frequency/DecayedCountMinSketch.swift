@@ -2,12 +2,20 @@ import Foundation
 
 /// Time-decayed frequencies of ids in fixed memory: a count-min sketch
 /// (Cormode & Muthukrishnan, 2005) with conservative update, whose cells hold
-/// forward-decayed counts.
+/// forward-decayed counts, preceded by exact counts while few ids were seen.
 ///
-/// Estimates never fall below the true decayed count and exceed it by more
-/// than `ε·N` (N the decayed total) with probability at most `δ`. Memory is
-/// at most `depth × width` doubles, fixed by (ε, δ) and independent of how
-/// many ids the stream holds; cells take memory once written.
+/// Each id is reduced to a 32-bit fingerprint. Until more than
+/// ``exactLimit`` fingerprints were counted, each one's decayed count is
+/// kept exactly in a hash table no larger than the sketch would be (a
+/// partition that has seen a few thousand ids holds kilobytes, and a
+/// checkpoint writes one count per id, not one per row); the next new id
+/// moves every count into the sketch (a conservative add of each, in
+/// fingerprint order) and the sketch counts from then on. Both phases
+/// estimate at or above the true decayed count (two ids sharing a
+/// fingerprint share a count); the sketch exceeds it by more than `ε·N`
+/// (N the decayed total) with probability at most `δ`. Memory is at most
+/// `depth × width` doubles, fixed by (ε, δ) and independent of how many ids
+/// the stream holds; cells take memory once written.
 public struct DecayedCountMinSketch: Sendable, Equatable {
     /// Cells per row: `e/ε` rounded up to a power of two.
     public let width: Int
@@ -15,13 +23,20 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public let depth: Int
     public private(set) var decay: ForwardDecay
     private let seed: UInt64
-    /// The cells written so far (row-major); unwritten cells count zero.
+    /// Whether counts are still kept per fingerprint (`exact`) rather than in `cells`.
+    public private(set) var countingExactly = true
+    /// The exact phase's counts, slot = fingerprint; empty once the sketch took over.
+    private var exact = SlotTable<Cell>(capacity: Self.fingerprints)
+    /// The cells written so far (row-major); unwritten cells count zero. Empty while counting exactly.
     private var cells: SlotTable<Cell>
 
     struct Cell: SlotValue {
         var count = 0.0
         static var empty: Cell { Cell() }
     }
+
+    /// Fingerprints lie in `0 ..< fingerprints` (a ``SlotTable`` holds fewer than 2³² slots).
+    static let fingerprints = Int(UInt32.max)
 
     /// A sketch for error `epsilon` (relative to the total count) with failure
     /// probability `delta`, decaying with `halfLife` (none when `nil`).
@@ -34,8 +49,18 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         cells = SlotTable(capacity: width * depth)
     }
 
-    /// Bytes held by the cells (growing with the cells written, up to 8 bytes each).
-    public var memoryBytes: Int { cells.memoryBytes }
+    /// Ids counted exactly before the sketch takes over: as many as a hash
+    /// table no larger than the sketch's `depth × width` doubles holds at
+    /// half load (32,768 at the default ε = 10⁻⁴, δ = 0.01).
+    public var exactLimit: Int {
+        let entryBytes = MemoryLayout<UInt32>.stride + MemoryLayout<Cell>.stride
+        var positions = 64
+        while positions * 2 * entryBytes <= width * depth * MemoryLayout<Cell>.stride { positions *= 2 }
+        return positions / 2
+    }
+
+    /// Bytes held by the counts (growing with the ids or cells written, up to 8 bytes a cell).
+    public var memoryBytes: Int { exact.memoryBytes + cells.memoryBytes }
 
     /// Counts `amount` for the id with hash `key` at `time` and returns the
     /// new estimate read at `readTime`.
@@ -62,37 +87,76 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     ) -> Double {
         let factor = decay.prepare(for: time)
         if factor != 1 { scaleCells(by: factor) }
-        let stored = conservativeAdd(probes, amount: amount * shared.weight(of: decay, at: time))
+        let amount = amount * shared.weight(of: decay, at: time)
+        let stored = countingExactly ? exactAdd(probes, amount: amount) : conservativeAdd(probes, amount: amount)
         return stored * shared.normalizer(of: decay, at: readTime)
     }
 
     /// The decayed count of the id with hash `key`, read at `time`.
     public func estimate(_ key: UInt64, at time: Double) -> Double {
         let probes = probes(for: key)
+        if countingExactly { return exact[Int(probes.fingerprint)].count * decay.normalizer(at: time) }
         var minimum = Double.infinity
         for row in 0..<depth { minimum = Swift.min(minimum, cells[cell(row, probes)].count) }
         return minimum * decay.normalizer(at: time)
     }
 
-    /// Where the cells of the id with hash `key` lie in this sketch: the row
-    /// probes by double hashing (Kirsch & Mitzenmacher), row `i` using column
-    /// `(h1 + i·h2) mod width` with `h2` odd.
+    /// Where the count of the id with hash `key` lies: its fingerprint `f`
+    /// (the low 32 bits of the id's hash mixed with the seed, below 2³² − 1)
+    /// and, in the sketch, the row probes by double hashing (Kirsch &
+    /// Mitzenmacher) from `f` alone, row `i` using column `(f + i·s) mod width`
+    /// with `s` the fingerprint mixed again, made odd.
     public struct Probes: Sendable {
-        fileprivate let first: UInt64
+        fileprivate let fingerprint: UInt64
         fileprivate let step: UInt64
     }
 
     /// The probes of the id with hash `key`, for ``prefetch(_:)`` and ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)``.
     @inline(__always)
     public func probes(for key: UInt64) -> Probes {
-        let first = HashScheme.mix(key, seed: seed)
-        return Probes(first: first, step: HashScheme.mix(first, seed: seed) | 1)
+        probes(fingerprint: Swift.min(HashScheme.mix(key, seed: seed) & 0xFFFF_FFFF, UInt64(Self.fingerprints - 1)))
     }
 
-    /// Starts loading the cells at `probes`, so that an
+    @inline(__always)
+    private func probes(fingerprint: UInt64) -> Probes {
+        Probes(fingerprint: fingerprint, step: HashScheme.mix(fingerprint, seed: seed) | 1)
+    }
+
+    /// Starts loading the count or cells at `probes`, so that an
     /// ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)`` soon after finds them in cache.
     public func prefetch(_ probes: Probes) {
-        for row in 0..<depth { cells.prefetch(cell(row, probes)) }
+        if countingExactly {
+            exact.prefetch(Int(probes.fingerprint))
+        } else {
+            for row in 0..<depth { cells.prefetch(cell(row, probes)) }
+        }
+    }
+
+    /// Adds `amount` to the exact count of `probes`' fingerprint, unless it
+    /// is a new one past ``exactLimit``: then the sketch takes over first.
+    mutating func exactAdd(_ probes: Probes, amount: Double) -> Double {
+        let fingerprint = Int(probes.fingerprint)
+        if exact.written >= exactLimit, exact.position(of: fingerprint) == nil {
+            moveCountsToSketch()
+            return conservativeAdd(probes, amount: amount)
+        }
+        exact.reserve(1)
+        let position = exact.insert(fingerprint)
+        return exact.withValues { (counts: UnsafeMutableBufferPointer<Cell>) in
+            counts[position].count += amount
+            return counts[position].count
+        }
+    }
+
+    /// Ends the exact phase: each fingerprint's count, in fingerprint order,
+    /// is added conservatively to the sketch, and the exact table is freed.
+    private mutating func moveCountsToSketch() {
+        let counted = exact.nonEmpty()
+        exact = SlotTable(capacity: Self.fingerprints)
+        countingExactly = false
+        for (fingerprint, cell) in counted {
+            _ = conservativeAdd(probes(fingerprint: UInt64(fingerprint)), amount: cell.count)
+        }
     }
 
     mutating func conservativeAdd(_ probes: Probes, amount: Double) -> Double {
@@ -113,7 +177,11 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     }
 
     mutating func scaleCells(by factor: Double) {
-        cells.transformAll { $0.count *= factor }
+        if countingExactly {
+            exact.transformAll { $0.count *= factor }
+        } else {
+            cells.transformAll { $0.count *= factor }
+        }
     }
 
     /// The index in `cells` of the probed cell of `row`.
@@ -124,7 +192,7 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
 
     @inline(__always)
     private static func cell(_ row: Int, _ probes: Probes, width: Int) -> Int {
-        row * width + (Int(truncatingIfNeeded: probes.first &+ UInt64(row) &* probes.step) & (width - 1))
+        row * width + (Int(truncatingIfNeeded: probes.fingerprint &+ UInt64(row) &* probes.step) & (width - 1))
     }
 
     private static func nextPowerOfTwo(_ value: Int) -> Int {
@@ -140,6 +208,8 @@ extension DecayedCountMinSketch: BinaryCodable {
         writer.write(Int64(depth))
         writer.write(seed)
         decay.encode(to: &writer)
+        writer.write(countingExactly)
+        exact.encode(to: &writer) { cell, writer in writer.write(cell.count) }
         cells.encode(to: &writer) { cell, writer in writer.write(cell.count) }
     }
 
@@ -148,16 +218,58 @@ extension DecayedCountMinSketch: BinaryCodable {
         depth = try reader.read(Int.self)
         seed = try reader.read(UInt64.self)
         decay = try ForwardDecay(from: &reader)
+        countingExactly = try reader.read(Bool.self)
+        exact = try SlotTable(from: &reader, what: "exact counts") { reader in Cell(count: try reader.read(Double.self)) }
         cells = try SlotTable(from: &reader, what: "count-min sketch") { reader in Cell(count: try reader.read(Double.self)) }
         guard width > 0, width & (width - 1) == 0, depth > 0, cells.capacity == width * depth else {
             throw StateDecodingError(.malformed, "count-min sketch of \(depth)×\(width) holds \(cells.capacity) cells")
         }
+        try checkPhase()
+    }
+
+    /// Refuses counts in the table of the other phase, a table of exact
+    /// counts of the wrong size, or more exact counts than the limit.
+    private func checkPhase() throws {
+        guard exact.capacity == Self.fingerprints else {
+            throw StateDecodingError(.malformed, "exact counts over \(exact.capacity) fingerprints, not \(Self.fingerprints)")
+        }
+        if countingExactly, !cells.isEmpty {
+            throw StateDecodingError(.malformed, "count-min sketch cells written while counting exactly")
+        }
+        if !countingExactly, !exact.isEmpty {
+            throw StateDecodingError(.malformed, "exact counts left after the count-min sketch took over")
+        }
+        guard exact.written <= exactLimit else {
+            throw StateDecodingError(.malformed, "\(exact.written) exact counts, more than the limit of \(exactLimit)")
+        }
     }
 }
 
-extension DecayedCountMinSketch: SingleTableState {
-    var slotTable: SlotTable<Cell> {
-        _read { yield cells }
-        _modify { yield &cells }
+extension DecayedCountMinSketch: IncrementalState {
+    var changedSlots: Int { exact.changedSlots + cells.changedSlots }
+
+    mutating func clearChanges() {
+        exact.clearChanges()
+        cells.clearChanges()
+    }
+
+    /// A change set in the exact phase overlays this sketch's exact counts;
+    /// one in the sketch phase overlays its cells, or, when this sketch was
+    /// still counting exactly, empty cells (the move wrote every cell since).
+    func overlaid(with changes: Self) throws -> Self {
+        var result = changes
+        if changes.countingExactly {
+            guard countingExactly else {
+                throw StateDecodingError(.malformed, "exact counts that follow a count-min sketch")
+            }
+            result.exact = try exact.overlaid(with: changes.exact)
+            result.cells = SlotTable(capacity: cells.capacity)
+        } else {
+            let previous = countingExactly ? SlotTable(capacity: cells.capacity) : cells
+            result.cells = try previous.overlaid(with: changes.cells)
+            result.exact = SlotTable(capacity: Self.fingerprints)
+        }
+        try result.checkPhase()
+        return result
     }
 }

@@ -186,6 +186,11 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
         isDense ? values.count : occupied
     }
 
+    /// Whether no slot holds a value (nor, for a decoded change set, changes one).
+    public var isEmpty: Bool {
+        written == 0 && (slotChanges?.isEmpty ?? true)
+    }
+
     /// Forgets which slots were written: the next change set starts here.
     public mutating func clearChanges() {
         if changed.contains(where: { $0 != 0 }) {

@@ -4,7 +4,9 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "SALIENCE"
-/// 8       2     format version, little-endian (currently 7: the model's
+/// 8       2     format version, little-endian (currently 8: the
+///               frequency sketches count exactly by fingerprint while they
+///               have seen few ids; since 7 the model's
 ///               `z`, `n` and the log-Q buckets' mean gaps are `Float`,
 ///               a bucket's last sighting and count are varints, `exp` is
 ///               table-driven and FTRL's weight takes one division;
@@ -15,7 +17,7 @@
 ///               sets; since 4 the state holds the
 ///               keep-rate controller; since 3 tables hold only their
 ///               written slots, in slot order; since 2 a checkpoint's
-///               payload is compressed; versions 1 to 6 are refused)
+///               payload is compressed; versions 1 to 7 are refused)
 /// 10      8     configuration fingerprint (EstimatorConfiguration.fingerprint)
 /// 18      8     payload length n
 /// 26      n     payload
@@ -23,7 +25,7 @@
 /// ```
 public enum StateEnvelope {
     public static let magic: [UInt8] = Array("SALIENCE".utf8)
-    public static let formatVersion: UInt16 = 7
+    public static let formatVersion: UInt16 = 8
     /// Bytes before the payload: magic, version, fingerprint, payload length.
     public static let headerSize = 26
     static let trailerSize = 4
