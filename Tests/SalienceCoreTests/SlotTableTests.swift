@@ -41,7 +41,25 @@ import Testing
         #expect(table.nonEmpty().map(\.slot) == expected.keys.sorted())
     }
 
-    /// Past a third of its capacity the table turns dense, keeps every
+    /// The hash table fills to three quarters before it doubles: 48 slots
+    /// in 64 positions, 96 in 128, 192 in 256.
+    @Test func aHashTableGrowsPastThreeQuartersFull() {
+        var table = SlotTable<Pair>(capacity: 1 << 20)
+        let entry = MemoryLayout<UInt32>.stride + MemoryLayout<Pair>.stride
+        var grownAt: [Int] = []
+        var bytes = table.memoryBytes
+        for slot in 0..<200 {
+            table.reserve(1)
+            _ = table.insert(slot * 977)
+            if table.memoryBytes != bytes { grownAt.append(slot + 1) }
+            bytes = table.memoryBytes
+        }
+        #expect(grownAt == [1, 49, 97, 193])
+        #expect(table.memoryBytes == 512 * entry + 512 / 8)
+        #expect(SlotTable<Pair>.sparseLimit(positions: 64) == 48)
+    }
+
+    /// Half full, the table turns dense, keeps every
     /// value, and never holds much more than the dense size.
     @Test func aFullerTableTurnsDenseAndKeepsItsContents() {
         let (table, expected) = filled(capacity: 4096, count: 2000, seed: 2)

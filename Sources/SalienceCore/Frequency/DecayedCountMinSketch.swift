@@ -25,6 +25,11 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     private let seed: UInt64
     /// Whether counts are still kept per fingerprint (`exact`) rather than in `cells`.
     public private(set) var countingExactly = true
+    /// Ids counted exactly before the sketch takes over: as many as a hash
+    /// table no larger than the sketch's `depth × width` doubles holds
+    /// (``SlotTable/sparseLimit(positions:)``: 49,152 ids in 2¹⁶ positions
+    /// at the default ε = 10⁻⁴, δ = 0.01).
+    public let exactLimit: Int
     /// The exact phase's counts, slot = fingerprint; empty once the sketch took over.
     private var exact = SlotTable<Cell>(capacity: Self.fingerprints)
     /// The cells written so far (row-major); unwritten cells count zero. Empty while counting exactly.
@@ -47,16 +52,14 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         decay = ForwardDecay(halfLife: halfLife)
         self.seed = seed
         cells = SlotTable(capacity: width * depth)
+        exactLimit = Self.exactLimit(cells: width * depth)
     }
 
-    /// Ids counted exactly before the sketch takes over: as many as a hash
-    /// table no larger than the sketch's `depth × width` doubles holds at
-    /// half load (32,768 at the default ε = 10⁻⁴, δ = 0.01).
-    public var exactLimit: Int {
+    private static func exactLimit(cells: Int) -> Int {
         let entryBytes = MemoryLayout<UInt32>.stride + MemoryLayout<Cell>.stride
         var positions = 64
-        while positions * 2 * entryBytes <= width * depth * MemoryLayout<Cell>.stride { positions *= 2 }
-        return positions / 2
+        while positions * 2 * entryBytes <= cells * MemoryLayout<Cell>.stride { positions *= 2 }
+        return SlotTable<Cell>.sparseLimit(positions: positions)
     }
 
     /// Bytes held by the counts (growing with the ids or cells written, up to 8 bytes a cell).
@@ -96,30 +99,40 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     public func estimate(_ key: UInt64, at time: Double) -> Double {
         let probes = probes(for: key)
         if countingExactly { return exact[Int(probes.fingerprint)].count * decay.normalizer(at: time) }
+        let rows = rows(probes)
         var minimum = Double.infinity
-        for row in 0..<depth { minimum = Swift.min(minimum, cells[cell(row, probes)].count) }
+        for row in 0..<depth { minimum = Swift.min(minimum, cells[rows.cell(row, width: width)].count) }
         return minimum * decay.normalizer(at: time)
     }
 
-    /// Where the count of the id with hash `key` lies: its fingerprint `f`
-    /// (the low 32 bits of the id's hash mixed with the seed, below 2³² − 1)
-    /// and, in the sketch, the row probes by double hashing (Kirsch &
-    /// Mitzenmacher) from `f` alone, row `i` using column `(f + i·s) mod width`
-    /// with `s` the fingerprint mixed again, made odd.
+    /// Where the count of the id with hash `key` lies: its fingerprint `f`,
+    /// the low 32 bits of the id's hash mixed with the seed (below 2³² − 1).
     public struct Probes: Sendable {
         fileprivate let fingerprint: UInt64
-        fileprivate let step: UInt64
     }
 
     /// The probes of the id with hash `key`, for ``prefetch(_:)`` and ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)``.
     @inline(__always)
     public func probes(for key: UInt64) -> Probes {
-        probes(fingerprint: Swift.min(HashScheme.mix(key, seed: seed) & 0xFFFF_FFFF, UInt64(Self.fingerprints - 1)))
+        Probes(fingerprint: Swift.min(HashScheme.mix(key, seed: seed) & 0xFFFF_FFFF, UInt64(Self.fingerprints - 1)))
+    }
+
+    /// The sketch's cells of a fingerprint `f`, by double hashing (Kirsch &
+    /// Mitzenmacher) from `f` alone: row `i` at column `(f + i·s) mod width`,
+    /// `s` the fingerprint mixed again, made odd.
+    private struct Rows {
+        let fingerprint: UInt64
+        let step: UInt64
+
+        @inline(__always)
+        func cell(_ row: Int, width: Int) -> Int {
+            row * width + (Int(truncatingIfNeeded: fingerprint &+ UInt64(row) &* step) & (width - 1))
+        }
     }
 
     @inline(__always)
-    private func probes(fingerprint: UInt64) -> Probes {
-        Probes(fingerprint: fingerprint, step: HashScheme.mix(fingerprint, seed: seed) | 1)
+    private func rows(_ probes: Probes) -> Rows {
+        Rows(fingerprint: probes.fingerprint, step: HashScheme.mix(probes.fingerprint, seed: seed) | 1)
     }
 
     /// Starts loading the count or cells at `probes`, so that an
@@ -128,7 +141,8 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         if countingExactly {
             exact.prefetch(Int(probes.fingerprint))
         } else {
-            for row in 0..<depth { cells.prefetch(cell(row, probes)) }
+            let rows = rows(probes)
+            for row in 0..<depth { cells.prefetch(rows.cell(row, width: width)) }
         }
     }
 
@@ -155,16 +169,17 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         exact = SlotTable(capacity: Self.fingerprints)
         countingExactly = false
         for (fingerprint, cell) in counted {
-            _ = conservativeAdd(probes(fingerprint: UInt64(fingerprint)), amount: cell.count)
+            _ = conservativeAdd(Probes(fingerprint: UInt64(fingerprint)), amount: cell.count)
         }
     }
 
     mutating func conservativeAdd(_ probes: Probes, amount: Double) -> Double {
         let depth = self.depth
         let width = self.width
+        let rows = rows(probes)
         cells.reserve(depth)
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: depth) { positions in
-            cells.insert(depth, slot: { Self.cell($0, probes, width: width) }, position: { positions[$0] = $1 })
+            cells.insert(depth, slot: { rows.cell($0, width: width) }, position: { positions[$0] = $1 })
             return cells.withValues { (cells: UnsafeMutableBufferPointer<Cell>) in
                 var minimum = Double.infinity
                 for row in 0..<depth { minimum = Swift.min(minimum, cells[positions[row]].count) }
@@ -182,17 +197,6 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         } else {
             cells.transformAll { $0.count *= factor }
         }
-    }
-
-    /// The index in `cells` of the probed cell of `row`.
-    @inline(__always)
-    private func cell(_ row: Int, _ probes: Probes) -> Int {
-        Self.cell(row, probes, width: width)
-    }
-
-    @inline(__always)
-    private static func cell(_ row: Int, _ probes: Probes, width: Int) -> Int {
-        row * width + (Int(truncatingIfNeeded: probes.fingerprint &+ UInt64(row) &* probes.step) & (width - 1))
     }
 
     private static func nextPowerOfTwo(_ value: Int) -> Int {
@@ -221,9 +225,10 @@ extension DecayedCountMinSketch: BinaryCodable {
         countingExactly = try reader.read(Bool.self)
         exact = try SlotTable(from: &reader, what: "exact counts") { reader in Cell(count: try reader.read(Double.self)) }
         cells = try SlotTable(from: &reader, what: "count-min sketch") { reader in Cell(count: try reader.read(Double.self)) }
-        guard width > 0, width & (width - 1) == 0, depth > 0, cells.capacity == width * depth else {
+        guard width > 0, width & (width - 1) == 0, depth > 0, cells.capacity % width == 0, cells.capacity / width == depth else {
             throw StateDecodingError(.malformed, "count-min sketch of \(depth)×\(width) holds \(cells.capacity) cells")
         }
+        exactLimit = Self.exactLimit(cells: cells.capacity)
         try checkPhase()
     }
 

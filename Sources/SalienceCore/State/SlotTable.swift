@@ -7,9 +7,10 @@ public protocol SlotValue: BitwiseCopyable, Equatable, Sendable {
 /// `capacity` slots (the configured size of a model, sketch or bucket table)
 /// of which only those written so far take memory.
 ///
-/// Below about a third of the capacity the written slots live in an
-/// open-addressing hash table (linear probing, at most half full), keyed by
-/// slot number; past the point where that would take more memory than one
+/// Until a quarter to a half of the capacity is written (by the value's
+/// size) the written slots live in an open-addressing hash table (linear
+/// probing, at most three quarters full: ``sparseLimit(positions:)``), keyed
+/// by slot number; past the point where that would take more memory than one
 /// element per slot, the table turns into a plain array of `capacity`
 /// elements and stays one. Memory therefore grows with what the table has
 /// seen and never exceeds the dense size by more than the keys' share. What
@@ -98,8 +99,16 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
     /// calls neither move nor invalidate positions.
     @inline(__always)
     public mutating func reserve(_ additional: Int) {
-        guard !isDense, (occupied + additional) * 2 > (sizeBits == 0 ? 0 : 1 << sizeBits) else { return }
+        guard !isDense, occupied + additional > (sizeBits == 0 ? 0 : Self.sparseLimit(positions: 1 << sizeBits)) else { return }
         grow(toHold: occupied + additional)
+    }
+
+    /// The most slots a hash table of `positions` positions holds: three
+    /// quarters of them, where linear probing still finds a slot within a
+    /// few neighbouring keys (2.5 probes on average for a written slot).
+    @inline(__always)
+    public static func sparseLimit(positions: Int) -> Int {
+        positions - positions / 4
     }
 
     /// The storage position of `slot`, added (holding ``SlotValue/empty``)
@@ -300,7 +309,7 @@ public struct SlotTable<Value: SlotValue>: Sendable, Equatable {
 
     private mutating func grow(toHold count: Int) {
         var bits = max(sizeBits, 6)
-        while count * 2 > 1 << bits { bits += 1 }
+        while count > Self.sparseLimit(positions: 1 << bits) { bits += 1 }
         let sparseBytes = (1 << bits) * (MemoryLayout<UInt32>.stride + MemoryLayout<Value>.stride)
         let oldKeys = keys
         let oldValues = values
