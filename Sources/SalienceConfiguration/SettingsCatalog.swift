@@ -132,7 +132,7 @@ public enum SettingsCatalog {
             .number("estimator.sketch_epsilon", \.pipeline.estimator.sketchEpsilon, NumberBounds(1e-7, included: false, 1, included: false), "Count-min sketch error relative to the decayed total; memory grows as 1/ε."),
             .number("estimator.sketch_delta", \.pipeline.estimator.sketchDelta, NumberBounds(0, included: false, 1, included: false), "Count-min sketch failure probability."),
             .integer("estimator.logq_bucket_bits", \.pipeline.estimator.logQBucketBits, 4...30, "log-Q buckets are 2^bits."),
-            .number("estimator.logq_rate", \.pipeline.estimator.logQRate, NumberBounds(0, included: false, 1), "log-Q gap moving-average rate."),
+            .number("estimator.logq_rate", \.pipeline.estimator.logQRate, NumberBounds(1 / Double(LogQEstimator.gapsSeenLimit), 1), "log-Q gap moving-average rate (at least 1/65535: a bucket counts up to 65,535 gaps)."),
             .seed("estimator.statistics_seed", \.pipeline.estimator.statisticsSeed, "Seed mixed into the ids' hashes for the sketches' and log-Q's keys."),
             .duration("estimator.allowed_lateness", \.pipeline.estimator.allowedLateness, allowsZero: true, "How late an event may be and still count as on time for the watermark."),
             SettingKey(

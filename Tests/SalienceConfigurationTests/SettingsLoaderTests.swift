@@ -91,6 +91,7 @@ struct SettingsLoaderTests {
         ("estimator:\n  features:\n    bits: 40", "estimator.features.bits: got 40, expected an integer in 8...28"),
         ("estimator:\n  features:\n    bits: \"20\"", "estimator.features.bits: got the string \"20\", expected an integer in 8...28"),
         ("estimator:\n  sampling:\n    target_rate: 0", "estimator.sampling.target_rate: got 0, expected a number in (0, 1]"),
+        ("estimator:\n  logq_rate: 0.000001", "estimator.logq_rate: got 0.000001, expected a number in [1.5259021896696422e-05, 1]"),
         ("estimator:\n  sampling:\n    enabled: maybe", "estimator.sampling.enabled: got maybe, expected true or false"),
         // YAML 1.1's bare booleans are refused like the quoted string (YAML 1.2 reads them as strings).
         ("estimator:\n  sampling:\n    enabled: yes", "estimator.sampling.enabled: got yes, expected true or false"),

@@ -203,7 +203,7 @@ import Testing
         let events = syntheticEvents(12_000)
         for event in events.prefix(10_000) { _ = estimator.process(event) }
         let memory = estimator.memoryBytes
-        #expect(memory < 12 << 20, "\(memory) bytes after 10 k events, against about 28 MB dense")
+        #expect(memory < 12 << 20, "\(memory) bytes after 10 k events, against about 24 MB dense")
         var restored = try ImportanceEstimator(configuration: configuration, restoring: estimator.encodedState())
         for event in events.dropFirst(10_000) {
             #expect(restored.process(event) == estimator.process(event))

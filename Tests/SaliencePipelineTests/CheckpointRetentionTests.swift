@@ -42,7 +42,7 @@ struct CheckpointRetentionTests {
         #expect(statistics.checkpointsEvicted >= 1, "\(statistics.checkpointsEvicted) reported of \(statistics.checkpointBytes) bytes; the topic keeps offsets \(kept.low)..<\(kept.high)")
     }
 
-    /// The default estimator's state is up to about 28 MB in memory, but a
+    /// The default estimator's state is up to about 24 MB in memory, but a
     /// checkpoint of a partition that has seen little fits the embedded broker.
     @Test func aDefaultSizeCheckpointOfALittleTrafficFitsTheEmbeddedBroker() async throws {
         let harness = try PipelineHarness(partitions: 1, brokers: 1)

@@ -194,7 +194,7 @@ import Testing
     }
 
     /// A default-size state that has seen little holds only what it wrote
-    /// (the dense tables would be about 28 MB); compressed it is smaller still.
+    /// (the dense tables would be about 24 MB); compressed it is smaller still.
     @Test func aPartIsCompressedAndRoundTrips() throws {
         var estimator = ImportanceEstimator(configuration: Self.configuration)
         for event in Self.events(1000) { _ = estimator.process(event) }

@@ -74,7 +74,8 @@ public struct EstimatorConfiguration: Hashable, Sendable {
 
     /// log-Q buckets are `2^logQBucketBits`. Default: 20.
     public var logQBucketBits: Int
-    /// log-Q gap moving-average rate once warmed up. Default: 0.01.
+    /// log-Q gap moving-average rate once warmed up, at least 1/65535 (a
+    /// bucket counts up to 65,535 gaps). Default: 0.01.
     public var logQRate: Double
 
     /// Seed mixed into the ids' hashes for the sketches' and log-Q's keys. Default: `0x1D5_EED`.
@@ -175,7 +176,10 @@ public struct EstimatorConfiguration: Hashable, Sendable {
         require(sketchEpsilon > 1e-7 && sketchEpsilon < 1, "sketch_epsilon: expected (1e-7, 1), got \(sketchEpsilon)")
         require(sketchDelta > 0 && sketchDelta < 1, "sketch_delta: expected (0, 1), got \(sketchDelta)")
         require((4...30).contains(logQBucketBits), "logq_bucket_bits: expected 4...30, got \(logQBucketBits)")
-        require(logQRate > 0 && logQRate <= 1, "logq_rate: expected (0, 1], got \(logQRate)")
+        require(
+            logQRate >= 1 / Double(LogQEstimator.gapsSeenLimit) && logQRate <= 1,
+            "logq_rate: expected [1/\(LogQEstimator.gapsSeenLimit), 1], got \(logQRate)"
+        )
         require((8...28).contains(features.bits), "feature_bits: expected 8...28, got \(features.bits)")
         require(ftrl.alpha > 0 && ftrl.beta >= 0 && ftrl.l1 >= 0 && ftrl.l2 >= 0, "ftrl: expected alpha > 0 and beta, l1, l2 ≥ 0")
         for (name, halfLife) in [("frequency_half_life", frequencyHalfLife), ("class_half_life", classHalfLife),

@@ -19,32 +19,60 @@ public struct LogQEstimator: Sendable, Equatable {
     /// One entry per bucket seen so far, so a sighting touches one cache line.
     private var entries: SlotTable<Bucket>
 
-    /// When a bucket was last seen, its moving average gap (`Float`:
-    /// computed in `Double`, rounded once when stored) and how many gaps
-    /// it has averaged: 16 bytes.
+    /// When a bucket was last seen (a step below 2⁴⁸, in two parts; −1
+    /// never), its moving average gap (`Float`: computed in `Double`,
+    /// rounded once when stored) and how many gaps it has averaged, up to
+    /// ``gapsSeenLimit``: 12 bytes.
     struct Bucket: SlotValue {
-        var lastSeen: Int64 = -1
+        private var lastSeenLow: UInt32 = .max
+        private var lastSeenHigh: UInt16 = .max
+        var gapsSeen: UInt16 = 0
         var meanGap: Float = 0
-        var gapsSeen: UInt32 = 0
         static var empty: Bucket { Bucket() }
+
+        init() {}
+
+        init(lastSeen: Int64, meanGap: Float, gapsSeen: UInt16) {
+            self.lastSeen = lastSeen
+            self.meanGap = meanGap
+            self.gapsSeen = gapsSeen
+        }
+
+        var lastSeen: Int64 {
+            get {
+                lastSeenHigh == .max && lastSeenLow == .max ? -1 : Int64(lastSeenHigh) << 32 | Int64(lastSeenLow)
+            }
+            set {
+                lastSeenLow = UInt32(truncatingIfNeeded: newValue)
+                lastSeenHigh = UInt16(truncatingIfNeeded: newValue >> 32)
+            }
+        }
     }
+
+    /// The count of gaps a bucket keeps: past `1/rate` gaps (at most this,
+    /// as ``EstimatorConfiguration`` requires `rate ≥ 1/gapsSeenLimit`) the
+    /// average moves at `rate` and the count no longer matters.
+    public static let gapsSeenLimit = Int(UInt16.max)
+
+    /// Steps a partition may count: a bucket's last sighting is kept in 48 bits.
+    public static let stepLimit: Int64 = 1 << 48 - 2
 
     public init(bucketBits: Int, rate: Double, seed: UInt64) {
         precondition((4...30).contains(bucketBits), "log-Q bucket bits must lie in 4...30")
-        precondition(rate > 0 && rate <= 1, "log-Q rate must lie in (0, 1]")
+        precondition(rate >= 1 / Double(Self.gapsSeenLimit) && rate <= 1, "log-Q rate must lie in [1/65535, 1]")
         buckets = 1 << bucketBits
         self.rate = rate
         self.seed = seed
         entries = SlotTable(capacity: buckets)
     }
 
-    /// Bytes held by the buckets (growing with the buckets seen, up to 24 bytes each).
+    /// Bytes held by the buckets (growing with the buckets seen, up to 16 bytes each).
     public var memoryBytes: Int { entries.memoryBytes }
 
     /// Records a sighting of the item with hash `key` and returns `log q` for
     /// it. Before a second sighting, the gap is taken as the steps so far.
     public mutating func observe(_ key: UInt64) -> Double {
-        step += 1
+        step = min(step + 1, Self.stepLimit)
         let step = self.step
         let rate = self.rate
         entries.reserve(1)
@@ -54,6 +82,7 @@ public struct LogQEstimator: Sendable, Equatable {
             if entry.lastSeen >= 0 {
                 let gap = Double(step - entry.lastSeen)
                 entry.gapsSeen = entry.gapsSeen == .max ? .max : entry.gapsSeen + 1
+                // From `1/rate` gaps on (at most 65,535) the weight is `rate`.
                 let weight = max(rate, 1 / Double(entry.gapsSeen))
                 let meanGap = Double(entry.meanGap)
                 entry.meanGap = Float(meanGap + weight * (gap - meanGap))
@@ -103,16 +132,16 @@ extension LogQEstimator: BinaryCodable {
         rate = try reader.read(Double.self)
         seed = try reader.read(UInt64.self)
         let step = try reader.read(Int64.self)
-        guard step >= 0 else { throw StateDecodingError(.malformed, "log-Q step \(step) is negative") }
+        guard step >= 0, step <= Self.stepLimit else { throw StateDecodingError(.malformed, "log-Q step \(step) out of range") }
         self.step = step
         entries = try SlotTable(from: &reader, what: "log-Q buckets") { reader in
             let since = try reader.readVarint()
             let meanGap = try reader.read(Float.self)
             let gapsSeen = try reader.readVarint()
-            guard since <= UInt64(step) + 1, gapsSeen <= UInt64(UInt32.max) else {
+            guard since <= UInt64(step) + 1, gapsSeen <= UInt64(Self.gapsSeenLimit) else {
                 throw StateDecodingError(.malformed, "log-Q bucket last seen \(since) steps before step \(step), after \(gapsSeen) gaps")
             }
-            return Bucket(lastSeen: step - Int64(since), meanGap: meanGap, gapsSeen: UInt32(gapsSeen))
+            return Bucket(lastSeen: step - Int64(since), meanGap: meanGap, gapsSeen: UInt16(gapsSeen))
         }
         guard buckets > 0, buckets & (buckets - 1) == 0, entries.capacity == buckets else {
             throw StateDecodingError(.malformed, "log-Q table of \(entries.capacity) buckets where the header says \(buckets)")
