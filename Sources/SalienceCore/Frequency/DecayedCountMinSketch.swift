@@ -106,15 +106,20 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
     }
 
     /// Where the count of the id with hash `key` lies: its fingerprint `f`,
-    /// the low 32 bits of the id's hash mixed with the seed (below 2³² − 1).
+    /// the low 32 bits of the id's hash mixed with the seed (below 2³² − 1),
+    /// and, once the sketch counts in its cells, the rows' step (see
+    /// ``Rows``; 0 when not taken), so prefetch and add mix it once.
     public struct Probes: Sendable {
         fileprivate let fingerprint: UInt64
+        fileprivate var step: UInt64 = 0
     }
 
     /// The probes of the id with hash `key`, for ``prefetch(_:)`` and ``add(_:amount:at:readAt:sharing:)-(Probes,_,_,_,_)``.
     @inline(__always)
     public func probes(for key: UInt64) -> Probes {
-        Probes(fingerprint: Swift.min(HashScheme.mix(key, seed: seed) & 0xFFFF_FFFF, UInt64(Self.fingerprints - 1)))
+        var probes = Probes(fingerprint: Swift.min(HashScheme.mix(key, seed: seed) & 0xFFFF_FFFF, UInt64(Self.fingerprints - 1)))
+        if !countingExactly { probes.step = rows(probes).step }
+        return probes
     }
 
     /// The sketch's cells of a fingerprint `f`, by double hashing (Kirsch &
@@ -130,9 +135,10 @@ public struct DecayedCountMinSketch: Sendable, Equatable {
         }
     }
 
+    /// The rows of `probes`, mixing the step unless the probes carry it (a step is odd, never 0).
     @inline(__always)
     private func rows(_ probes: Probes) -> Rows {
-        Rows(fingerprint: probes.fingerprint, step: HashScheme.mix(probes.fingerprint, seed: seed) | 1)
+        Rows(fingerprint: probes.fingerprint, step: probes.step != 0 ? probes.step : HashScheme.mix(probes.fingerprint, seed: seed) | 1)
     }
 
     /// Starts loading the count or cells at `probes`, so that an
